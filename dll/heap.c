@@ -1,0 +1,429 @@
+/*
+ * One heap: creation with the Windows layout, the registry of live heaps, and the
+ * dispatch of every block operation between the front end (tcache.c), the back end
+ * (segment.c) and large blocks (large.c). Also what happens when a block turns out to
+ * be damaged (the corruption policy) and lfheap's one-time initialisation.
+ *
+ * Pointer checks come first and in one order everywhere: the page map says whether the
+ * address is ours and whose (nothing is read before that), the header's check byte says
+ * whether it is a block start, the flags say whether it is busy.
+ */
+#include "heap.h"
+
+struct heap *process_heap;
+
+static os_lock registry;
+static struct heap *reg_first, *reg_last;
+static uint64_t next_id = 1;
+static _Atomic int init_state;        /* 0 not started, 1 running, 2 done */
+static _Atomic int terminate_on_corruption;
+static enum { POLICY_WINDOWS, POLICY_FAIL, POLICY_TERMINATE } corruption_policy;
+int stats_enabled;
+
+/* Flags a call may add to the heap's own (the rest of a call's flags are ignored). */
+#define CALL_FLAGS (HEAP_NO_SERIALIZE_ | HEAP_GENERATE_EXCEPTIONS_ | HEAP_ZERO_MEMORY_ | \
+                    HEAP_REALLOC_IN_PLACE_ONLY_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_)
+#define TAIL_BYTES GRANULE
+
+/* ---- registry ------------------------------------------------------------------------ */
+void registry_lock(void) { os_lock_acquire(&registry); }
+void registry_unlock(void) { os_lock_release(&registry); }
+struct heap *registry_first(void) { return reg_first; }
+
+int heap_is_live(const struct heap *h, uint64_t id)
+{
+    struct heap *live = heap_from_handle(h);
+    return live && live->id == id;
+}
+
+uint32_t heap_list(void **buf, uint32_t count)
+{
+    uint32_t n = 0;
+    registry_lock();
+    for (struct heap *h = reg_first; h; h = h->reg_next) {
+        if (h->is_process_heap) continue;
+        if (n < count) buf[n] = h;
+        n++;
+    }
+    registry_unlock();
+    return n;
+}
+
+struct heap *heap_from_handle(const void *handle)
+{
+    struct region *r = pagemap_lookup(handle);
+    if (!r || r->kind != REGION_SEGMENT || (const void *)r->heap != handle) return NULL;
+    return r->heap;
+}
+
+/* ---- corruption ------------------------------------------------------------------------
+ * Windows (8 and later, 64-bit) ends the process with STATUS_HEAP_CORRUPTION when it
+ * detects a double free or a damaged block; 32-bit Windows fails the call; every
+ * process that called HeapSetInformation(HeapEnableTerminationOnCorruption) ends.
+ * LFHEAP_CORRUPTION=fail or =terminate overrides the first two; a block of another
+ * lfheap heap is "wrong heap", which fails the call unless termination was asked for. */
+static const char *status_text(enum heap_status st)
+{
+    switch (st) {
+    case HS_DOUBLE_FREE: return "double free";
+    case HS_WRONG_HEAP: return "block of another heap";
+    case HS_BAD_PATTERN: return "debug-heap fill pattern overwritten";
+    default: return "damaged block or pointer inside a block";
+    }
+}
+
+static char *fmt_hex(char *out, uintptr_t v)
+{
+    static const char digits[] = "0123456789abcdef";
+    char tmp[2 * sizeof v];
+    int n = 0;
+    do tmp[n++] = digits[v & 15]; while ((v >>= 4));
+    *out++ = '0';
+    *out++ = 'x';
+    while (n) *out++ = tmp[--n];
+    return out;
+}
+
+uint32_t heap_corruption_policy(struct heap *h, enum heap_status st, const void *p)
+{
+    if (st == HS_NOT_OURS) return 87;   /* ERROR_INVALID_PARAMETER */
+    h->corruptions++;
+    int terminate = atomic_load(&terminate_on_corruption) || corruption_policy == POLICY_TERMINATE;
+    if (corruption_policy == POLICY_WINDOWS && sizeof(void *) == 8 && st != HS_WRONG_HEAP && st != HS_BAD_PATTERN)
+        terminate = 1;
+    if (!terminate) return 87;
+    char msg[160], *m = msg;
+    const char *parts[] = { "lfheap: heap corruption (", status_text(st), ") in heap " };
+    for (unsigned i = 0; i < 3; i++) for (const char *c = parts[i]; *c; c++) *m++ = *c;
+    m = fmt_hex(m, (uintptr_t)h);
+    for (const char *c = " at "; *c; c++) *m++ = *c;
+    m = fmt_hex(m, (uintptr_t)p);
+    for (const char *c = "; ending the process with STATUS_HEAP_CORRUPTION\n"; *c; c++) *m++ = *c;
+    os_write_stderr(msg, (size_t)(m - msg));
+    os_terminate(0xC0000374u);
+}
+
+void heap_enable_termination(void) { atomic_store(&terminate_on_corruption, 1); }
+
+/* ---- creation ---------------------------------------------------------------------------- */
+static uint32_t debug_flags_from_global(uint32_t gf)
+{
+    uint32_t f = 0;
+    if (gf & 0x10) f |= HEAP_TAIL_CHECKING_ENABLED_;                  /* FLG_HEAP_ENABLE_TAIL_CHECK */
+    if (gf & 0x20) f |= HEAP_FREE_CHECKING_ENABLED_;                  /* FLG_HEAP_ENABLE_FREE_CHECK */
+    if (gf & 0x40) f |= HEAP_VALIDATE_PARAMS_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_;
+    if (gf & 0x80) f |= HEAP_VALIDATE_ALL_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_;
+    if (gf & 0x200000) f |= HEAP_DISABLE_COALESCE_ON_FREE_;           /* FLG_HEAP_DISABLE_COALESCING */
+    return f;
+}
+
+static int lfh_capable(const struct heap *h)
+{
+    return (h->flags & HEAP_GROWABLE_) && !(h->flags & (HEAP_NO_SERIALIZE_ | HEAP_DEBUG_FLAGS_));
+}
+
+struct heap *heap_create(uint32_t options, size_t initial, size_t maximum)
+{
+    uint32_t flags = options & ~(HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_ | HEAP_SHARED_);
+    uint32_t gf = os_global_flags();
+    size_t reserve, commit;
+
+    if (options & HEAP_SHARED_) maximum = 0;
+    if (maximum && initial > maximum) maximum = initial;
+    if (initial > SIZE_MAX / 2 || maximum > SIZE_MAX / 2) return NULL;
+    flags |= HEAP_PRIVATE_;
+    if (!maximum) {
+        flags |= HEAP_GROWABLE_;
+        reserve = round_up(initial, HEAP_COMMIT_UNIT) + HEAP_FIRST_RESERVE;
+    } else {
+        reserve = round_up(maximum, HEAP_COMMIT_UNIT);
+    }
+    commit = round_up(initial, OS_PAGE);
+    if (commit < HEAP_COMMIT_UNIT) commit = HEAP_COMMIT_UNIT;
+    if (commit > reserve) commit = reserve;
+
+    char *base = os_reserve(round_up(reserve, OS_GRANULARITY));
+    if (!base) return NULL;
+    struct heap *h = (struct heap *)base;
+    if (!os_commit(base, commit, options & HEAP_CREATE_ENABLE_EXECUTE_) ||
+        !pagemap_set(base, round_up(reserve, OS_GRANULARITY), &h->seg0.r)) {
+        os_release(base, round_up(reserve, OS_GRANULARITY));
+        return NULL;
+    }
+    uint32_t debug = debug_flags_from_global(gf);
+    h->win.signature = HEAP_SIGNATURE;
+    h->win.segment_flags = flags & HEAP_GROWABLE_;
+    h->win.flags = flags | debug;
+    h->win.force_flags = (flags | debug) & ~(HEAP_SHARED_ | HEAP_DISABLE_COALESCE_ON_FREE_ | HEAP_GROWABLE_ | HEAP_PRIVATE_);
+    h->flags = flags | debug;
+    h->key = os_random() | (1ull << 63);
+    os_rlock_init(&h->lock);
+    h->last_segment = &h->seg0;
+    h->next_segment_size = SEGMENT_FIRST_GROWTH;
+    segment_init(h, &h->seg0, base, HEAP_HEADER_SIZE, commit, reserve);
+
+    registry_lock();
+    h->id = next_id++;
+    h->reg_prev = reg_last;
+    if (reg_last) reg_last->reg_next = h; else reg_first = h;
+    reg_last = h;
+    registry_unlock();
+    return h;
+}
+
+void heap_destroy(struct heap *h)
+{
+    registry_lock();
+    if (h->reg_prev) h->reg_prev->reg_next = h->reg_next; else reg_first = h->reg_next;
+    if (h->reg_next) h->reg_next->reg_prev = h->reg_prev; else reg_last = h->reg_prev;
+    large_release_all(h);
+    backend_release_segments(h);
+    os_rlock_destroy(&h->lock);
+    size_t reserve = round_up((size_t)(h->seg0.reserve_end - h->seg0.base), OS_GRANULARITY);
+    pagemap_clear(h, reserve);
+    os_release(h, reserve);
+    registry_unlock();
+}
+
+/* ---- initialisation ---------------------------------------------------------------------- */
+static int init_slow(void)
+{
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&init_state, &expected, 1)) {
+        while (atomic_load(&init_state) != 2) {}
+        return 1;
+    }
+    char buf[16];
+    os_lock_init(&registry);
+    lfh_init_classes();
+    tcache_init();
+    os_tls_init();
+    if (os_getenv("LFHEAP_CORRUPTION", buf, sizeof buf) > 0) {
+        if (!memcmp(buf, "fail", 5)) corruption_policy = POLICY_FAIL;
+        else if (!memcmp(buf, "terminate", 10)) corruption_policy = POLICY_TERMINATE;
+    }
+    stats_enabled = os_getenv("LFHEAP_STATS", buf, sizeof buf) > 0 && buf[0] && buf[0] != '0';
+    if (stats_enabled) os_at_exit(stats_report);
+    process_heap = heap_create(0, 0, 0);
+    if (process_heap) {
+        /* The Windows process heap runs with its LFH already active. */
+        process_heap->is_process_heap = 1;
+        process_heap->flags &= ~HEAP_PRIVATE_;
+        process_heap->win.flags &= ~HEAP_PRIVATE_;
+        if (lfh_capable(process_heap)) {
+            heap_lock(process_heap, 0);
+            if (lfh_enable(process_heap)) {
+                for (unsigned c = 0; c < nclasses; c++) atomic_store(&process_heap->lfh->on[c], 1);
+                process_heap->compat = 2;
+            }
+            heap_unlock(process_heap, 0);
+        }
+    }
+    atomic_store(&init_state, 2);
+    return 1;
+}
+
+int lfheap_ready(void)
+{
+    if (OS_LIKELY(atomic_load_explicit(&init_state, memory_order_acquire) == 2)) return 1;
+    return init_slow();
+}
+
+/* ---- blocks ---------------------------------------------------------------------------- */
+
+/* Count an allocation of class cls on the back end; the 18th switches the class to the
+ * front end, creating it first if this is the heap's first class (heap lock held). */
+static void count_for_lfh(struct heap *h, unsigned cls)
+{
+    if (h->lfh_count[cls] == 0xff || ++h->lfh_count[cls] != LFH_ACTIVATION) return;
+    if (!lfh_enable(h)) return;
+    atomic_store_explicit(&h->lfh->on[cls], 1, memory_order_release);
+    h->compat = 2;
+}
+
+static void *alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
+{
+    size_t tail = (flags & HEAP_TAIL_CHECKING_ENABLED_) ? TAIL_BYTES : 0;
+    if (n > SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY - tail) { *st = HS_NO_MEMORY; return NULL; }
+    size_t bytes = backend_block_bytes(n, tail);
+    void *p;
+    if (bytes > LARGE_THRESHOLD) {
+        if (!(h->flags & HEAP_GROWABLE_)) { *st = HS_NO_MEMORY; return NULL; }
+        heap_lock(h, flags);
+        p = large_alloc(h, n);
+        if (p) atomic_fetch_add_explicit(&h->large_allocs, 1, memory_order_relaxed);
+        heap_unlock(h, flags);
+        if (!p) *st = HS_NO_MEMORY;
+        return p;   /* fresh pages: already zero, and no tail (as on Windows) */
+    }
+    heap_lock(h, flags);
+    if (n <= lfh_max_request() && lfh_capable(h)) count_for_lfh(h, lfh_class_of(n));
+    char *hdr = backend_alloc(h, bytes, n, tail ? BLOCK_TAIL : 0);
+    if (hdr) atomic_fetch_add_explicit(&h->backend_allocs, 1, memory_order_relaxed);
+    heap_unlock(h, flags);
+    if (!hdr) { *st = HS_NO_MEMORY; return NULL; }
+    p = hdr + BLOCK_HEADER_SIZE;
+    if (flags & HEAP_ZERO_MEMORY_) memset(p, 0, n);
+    else if (flags & HEAP_FREE_CHECKING_ENABLED_) debug_fill_new(h, p, 0, n);
+    if (tail) {
+        struct block_info b;
+        block_read(h->key, hdr, &b);
+        debug_set_tail(h, hdr, &b);
+    }
+    return p;
+}
+
+void *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
+{
+    flags = h->flags | (flags & CALL_FLAGS);
+    struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
+    if (OS_LIKELY(l && n <= lfh_max_request() && !(flags & HEAP_DEBUG_FLAGS_))) {
+        unsigned cls = lfh_class_of(n);
+        if (OS_LIKELY(atomic_load_explicit(&l->on[cls], memory_order_relaxed))) {
+            void *p = tcache_alloc(h, cls, n);
+            if (OS_UNLIKELY(!p)) { *st = HS_NO_MEMORY; return NULL; }
+            if (flags & HEAP_ZERO_MEMORY_) memset(p, 0, n);
+            return p;
+        }
+    }
+    return alloc_slow(h, flags, n, st);
+}
+
+/* Classify p for heap h. On success *b is its header and *where its region; for LFH
+ * slots the header is read without the heap lock (nobody else writes a busy slot). */
+enum heap_status heap_check_block(struct heap *h, const void *p, struct block_info *b)
+{
+    struct region *r = pagemap_lookup(p);
+    if (!r) return HS_NOT_OURS;
+    if (r->heap != h) return HS_WRONG_HEAP;
+    const char *hdr = (const char *)p - BLOCK_HEADER_SIZE;
+    if (r->kind == REGION_LARGE) {
+        struct large *l = large_of(h, p);
+        if (!l || !block_read(h->key, hdr, b)) return HS_CORRUPT;
+        return (b->flags & BLOCK_BUSY) ? HS_OK : HS_CORRUPT;
+    }
+    struct segment *s = (struct segment *)r;
+    if ((uintptr_t)p % GRANULE || hdr < seg_first(s) || hdr >= seg_end(s)) return HS_CORRUPT;
+    if (!block_read(h->key, hdr, b)) return HS_CORRUPT;
+    if (b->flags & BLOCK_LFH) {
+        if (!lfh_subseg_of(h, hdr, b)) return HS_CORRUPT;
+    } else {
+        if (b->flags & (BLOCK_INTERNAL | BLOCK_SUBSEG | BLOCK_LARGE)) return HS_CORRUPT;
+        const char *next = hdr + (size_t)b->size * GRANULE;
+        struct block_info nb;
+        if (next > seg_end(s)) return HS_CORRUPT;
+        if (next < seg_end(s) ? !block_read(h->key, next, &nb) || nb.prev != b->size : s->last_prev != b->size)
+            return HS_CORRUPT;
+    }
+    if (!(b->flags & BLOCK_BUSY)) return HS_DOUBLE_FREE;
+    if ((b->flags & BLOCK_TAIL) && !debug_tail_ok(h, hdr, b)) return HS_BAD_PATTERN;
+    return HS_OK;
+}
+
+/* For LFH slots no lock is needed; back-end headers are read under the lock, because a
+ * neighbour's free can rewrite our prev field (and an 8-byte read may tear on x86). */
+static enum heap_status check_locked(struct heap *h, uint32_t flags, const void *p, struct block_info *b,
+                                     int *locked)
+{
+    enum heap_status st = heap_check_block(h, p, b);
+    *locked = 0;
+    if (st == HS_OK && (b->flags & BLOCK_LFH)) return st;
+    if (st == HS_NOT_OURS || st == HS_WRONG_HEAP) return st;
+    heap_lock(h, flags);
+    *locked = 1;
+    return heap_check_block(h, p, b);
+}
+
+size_t block_user_size(struct heap *h, const void *p, const struct block_info *b)
+{
+    if (b->flags & BLOCK_LFH) return class_block[b->prev] - BLOCK_HEADER_SIZE - b->unused;
+    if (b->flags & BLOCK_LARGE) return large_size(h, large_of(h, p));
+    return (size_t)b->size * GRANULE - BLOCK_HEADER_SIZE - b->unused;
+}
+
+enum heap_status heap_free(struct heap *h, uint32_t flags, void *p)
+{
+    struct block_info b;
+    int locked;
+    flags = h->flags | (flags & CALL_FLAGS);
+    enum heap_status st = check_locked(h, flags, p, &b, &locked);
+    if (st == HS_OK) {
+        if (b.flags & BLOCK_LFH) {
+            tcache_free(h, p, &b);
+        } else if (b.flags & BLOCK_LARGE) {
+            large_free(h, large_of(h, p));
+        } else {
+            st = backend_free(h, (char *)p - BLOCK_HEADER_SIZE);
+        }
+    }
+    if (locked) heap_unlock(h, flags);
+    return st;
+}
+
+size_t heap_size(struct heap *h, uint32_t flags, const void *p, enum heap_status *st)
+{
+    struct block_info b;
+    int locked;
+    flags = h->flags | (flags & CALL_FLAGS);
+    *st = check_locked(h, flags, p, &b, &locked);
+    size_t n = *st == HS_OK ? block_user_size(h, p, &b) : (size_t)-1;
+    if (locked) heap_unlock(h, flags);
+    return n;
+}
+
+/* Resize without moving, under the heap lock for back-end and large blocks. */
+static int resize_in_place(struct heap *h, void *p, const struct block_info *b, size_t n, uint32_t flags)
+{
+    if (b->flags & BLOCK_LFH) {
+        if (n > lfh_max_request() || lfh_class_of(n) != b->prev) return 0;
+        char *hdr = (char *)p - BLOCK_HEADER_SIZE;
+        block_write(h->key, hdr, b->size, b->flags, b->prev,
+                    (uint32_t)(class_block[b->prev] - BLOCK_HEADER_SIZE - n));
+        return 1;
+    }
+    if (b->flags & BLOCK_LARGE) return large_resize(h, large_of(h, p), n);
+    size_t tail = (flags & HEAP_TAIL_CHECKING_ENABLED_) || (b->flags & BLOCK_TAIL) ? TAIL_BYTES : 0;
+    if (n > LARGE_THRESHOLD) return 0;
+    size_t bytes = backend_block_bytes(n, tail);
+    if (bytes > LARGE_THRESHOLD) return 0;   /* a segment block never grows into a large one */
+    char *hdr = (char *)p - BLOCK_HEADER_SIZE;
+    if (!backend_resize(h, hdr, bytes, n)) return 0;
+    if (tail) {
+        struct block_info nb;
+        block_read(h->key, hdr, &nb);
+        block_write(h->key, hdr, nb.size, nb.flags | BLOCK_TAIL, nb.prev, nb.unused);
+        nb.flags |= BLOCK_TAIL;
+        debug_set_tail(h, hdr, &nb);
+    }
+    return 1;
+}
+
+void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t n, enum heap_status *st)
+{
+    struct block_info b;
+    int locked;
+    flags = h->flags | (flags & CALL_FLAGS);
+    *st = check_locked(h, flags, p, &b, &locked);
+    if (*st == HS_DOUBLE_FREE) *st = HS_CORRUPT;   /* a freed block is not reallocated */
+    if (*st != HS_OK) {
+        if (locked) heap_unlock(h, flags);
+        return NULL;
+    }
+    size_t old = block_user_size(h, p, &b);
+    if (n <= SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY - TAIL_BYTES && resize_in_place(h, p, &b, n, flags)) {
+        if (locked) heap_unlock(h, flags);
+        if (n > old) {
+            if (flags & HEAP_ZERO_MEMORY_) memset((char *)p + old, 0, n - old);
+            else if (flags & HEAP_FREE_CHECKING_ENABLED_) debug_fill_new(h, p, old, n);
+        }
+        return p;
+    }
+    if (locked) heap_unlock(h, flags);
+    if (flags & HEAP_REALLOC_IN_PLACE_ONLY_) { *st = HS_NO_MEMORY; return NULL; }
+    void *q = heap_alloc(h, flags & ~(HEAP_ZERO_MEMORY_ | HEAP_REALLOC_IN_PLACE_ONLY_), n, st);
+    if (!q) return NULL;
+    memcpy(q, p, old < n ? old : n);
+    if (n > old && (flags & HEAP_ZERO_MEMORY_)) memset((char *)q + old, 0, n - old);
+    *st = heap_free(h, flags & HEAP_NO_SERIALIZE_, p);
+    return q;
+}

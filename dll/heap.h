@@ -1,0 +1,135 @@
+/*
+ * The interface between the layers of one heap: back end (segment.c, large.c), front
+ * end (lfh.c, tcache.c), the heap object (heap.c) and the readers (walk.c, validate.c).
+ */
+#ifndef LFHEAP_HEAP_H
+#define LFHEAP_HEAP_H
+
+#include "types.h"
+#include "block.h"
+#include "pagemap.h"
+
+/* Outcomes inside the core; api.c turns them into Win32 errors, exceptions or fail-fast. */
+enum heap_status {
+    HS_OK = 0,
+    HS_NO_MEMORY,        /* ERROR_NOT_ENOUGH_MEMORY / STATUS_NO_MEMORY */
+    HS_NOT_OURS,         /* not a block of this heap at all: ERROR_INVALID_PARAMETER */
+    HS_WRONG_HEAP,       /* a live block, of another lfheap heap */
+    HS_DOUBLE_FREE,      /* the block is already free */
+    HS_CORRUPT,          /* a damaged header or link */
+    HS_BAD_PATTERN,      /* the debug heap found its tail or free pattern changed */
+};
+
+#define MIN_BLOCK_GRANULES 2u   /* header + two free-list links: 32 bytes x64, 16 x86 */
+
+/* ---- segments ------------------------------------------------------------------------ */
+static inline char *seg_first(const struct segment *s)
+{
+    return s->base + s->header_size + GRANULE - BLOCK_HEADER_SIZE;
+}
+static inline char *seg_end(const struct segment *s) { return s->commit_end - (GRANULE - BLOCK_HEADER_SIZE); }
+
+/* The segment of this heap whose blocks area holds addr, or NULL. Safe for any address. */
+static inline struct segment *segment_of(const struct heap *h, const void *addr)
+{
+    struct region *r = pagemap_lookup(addr);
+    if (!r || r->kind != REGION_SEGMENT || r->heap != h) return NULL;
+    struct segment *s = (struct segment *)r;
+    if ((const char *)addr < seg_first(s) || (const char *)addr >= seg_end(s)) return NULL;
+    return s;
+}
+
+static inline int heap_serialized(const struct heap *h, uint32_t flags)
+{
+    return !((h->flags | flags) & HEAP_NO_SERIALIZE_);
+}
+static inline void heap_lock(struct heap *h, uint32_t flags)
+{
+    if (heap_serialized(h, flags)) os_rlock_enter(&h->lock);
+}
+static inline void heap_unlock(struct heap *h, uint32_t flags)
+{
+    if (heap_serialized(h, flags)) os_rlock_leave(&h->lock);
+}
+
+/* segment.c — the back end. Callers hold the heap lock. */
+void   segment_init(struct heap *h, struct segment *s, char *base, size_t header, size_t commit,
+                    size_t reserve);
+char  *backend_alloc(struct heap *h, size_t bytes, size_t user_size, uint32_t flags);
+enum heap_status backend_free(struct heap *h, char *hdr);
+int    backend_resize(struct heap *h, char *hdr, size_t bytes, size_t user_size);
+size_t backend_largest_free(struct heap *h);
+void   backend_coalesce_all(struct heap *h);
+void   backend_release_segments(struct heap *h);
+int    backend_check_free_lists(struct heap *h, size_t *free_blocks);
+
+/* large.c — blocks with their own reservation. Callers hold the heap lock. */
+void  *large_alloc(struct heap *h, size_t size);
+void   large_free(struct heap *h, struct large *l);
+int    large_resize(struct heap *h, struct large *l, size_t size);
+size_t large_size(const struct heap *h, const struct large *l);
+struct large *large_of(const struct heap *h, const void *p);   /* safe for any p */
+void   large_release_all(struct heap *h);
+
+/* lfh.c — size classes and subsegments. */
+extern uint32_t class_block[NCLASSES];          /* slot bytes per class */
+extern uint8_t class_of_granules[LFH_MAX_BLOCK / 8 + 1];
+extern uint32_t nclasses;
+void   lfh_init_classes(void);
+static inline unsigned lfh_class_of(size_t n)   /* n <= lfh max request */
+{
+    size_t b = n + BLOCK_HEADER_SIZE;
+    return class_of_granules[(b + GRANULE - 1) / GRANULE];
+}
+static inline size_t lfh_max_request(void) { return LFH_MAX_BLOCK - BLOCK_HEADER_SIZE; }
+int    lfh_enable(struct heap *h);                       /* heap lock held */
+unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want);
+void   lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n);
+struct subseg *lfh_subseg_of(const struct heap *h, const char *hdr, const struct block_info *b);
+char  *subseg_slot(const struct subseg *s, unsigned idx);
+
+/* tcache.c — per-thread caches in front of lfh.c. */
+void   tcache_init(void);
+void  *tcache_alloc(struct heap *h, unsigned cls, size_t n);
+void   tcache_free(struct heap *h, void *p, const struct block_info *b);   /* b: its busy header */
+void   tcache_flush_heap(struct heap *h);       /* the calling thread's cache for h */
+uint64_t tcache_served(struct heap *h, unsigned cls);
+
+/* heap.c */
+extern struct heap *process_heap;                /* serves the system's process heap handle */
+int    lfheap_ready(void);
+struct heap *heap_create(uint32_t options, size_t initial, size_t maximum);
+void   heap_destroy(struct heap *h);
+struct heap *heap_from_handle(const void *handle);
+void  *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum heap_status *st);
+enum heap_status heap_free(struct heap *h, uint32_t flags, void *p);
+void  *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t n, enum heap_status *st);
+size_t heap_size(struct heap *h, uint32_t flags, const void *p, enum heap_status *st);
+enum heap_status heap_check_block(struct heap *h, const void *p, struct block_info *b);
+uint32_t heap_list(void **buf, uint32_t count);   /* lfheap's heaps, creation order */
+void   registry_lock(void);
+void   registry_unlock(void);
+int    heap_is_live(const struct heap *h, uint64_t id);  /* registry lock held */
+struct heap *registry_first(void);
+size_t block_user_size(struct heap *h, const void *p, const struct block_info *b);
+void   heap_enable_termination(void);
+extern int stats_enabled;
+uint32_t heap_corruption_policy(struct heap *h, enum heap_status st, const void *p);
+
+/* walk.c / validate.c */
+int    heap_walk(struct heap *h, struct lfh_heap_entry *e);     /* 0 or a Win32 error */
+int    heap_validate(struct heap *h);
+void   heap_summary(struct heap *h, struct lfh_heap_summary *s);
+size_t heap_compact(struct heap *h, uint32_t flags, uint32_t *error);
+
+/* debug.c — the debug heap (tail and free checking) */
+void   debug_fill_new(struct heap *h, char *p, size_t from, size_t to);
+void   debug_set_tail(struct heap *h, char *hdr, const struct block_info *b);
+int    debug_tail_ok(const struct heap *h, const char *hdr, const struct block_info *b);
+void   debug_fill_free(struct heap *h, char *hdr, char *from, char *to);
+int    debug_free_ok(const struct heap *h, const char *hdr, size_t bytes);
+
+/* stats.c */
+void   stats_report(void);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * OS primitives: the only interface between the allocator core and the system.
+ * os_win32.c implements it over ntdll/kernelbase for the PE DLL; os_posix.c over
+ * POSIX for the native build (unit tests, fuzzing, sanitizers, native benchmarks).
+ * The core never tests _WIN32; this header is the one place that does, to give the
+ * lock types their size and the thread-cache pointer its fast path.
+ */
+#ifndef LFHEAP_OS_H
+#define LFHEAP_OS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct lfh_heap_entry;
+
+#define OS_GRANULARITY 0x10000u   /* reservation alignment, as VirtualAlloc's */
+#define OS_PAGE        0x1000u
+
+#if defined(_MSC_VER) || defined(__GNUC__)
+#define OS_NOINLINE __attribute__((noinline))
+#define OS_LIKELY(x)   __builtin_expect(!!(x), 1)
+#define OS_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#endif
+
+/* ---- virtual memory ---------------------------------------------------------------- */
+void *os_reserve(size_t size);                         /* 64 KB aligned, inaccessible */
+int   os_commit(void *addr, size_t size, int executable); /* 0 when the system refuses */
+void  os_decommit(void *addr, size_t size);
+void  os_release(void *addr, size_t size);
+
+/* ---- locks ---------------------------------------------------------------------------
+ * os_lock: short non-recursive critical sections (front-end classes, registry).
+ * os_rlock: the heap lock; recursive and blocking, because HeapLock is. */
+#ifdef _WIN32
+typedef struct { void *srw; } os_lock;
+typedef struct { void *cs[sizeof(void *) == 8 ? 5 : 6]; } os_rlock;   /* RTL_CRITICAL_SECTION */
+#else
+typedef struct { uint64_t storage[5]; } os_lock;    /* pthread_mutex_t */
+typedef struct { uint64_t storage[5]; } os_rlock;   /* recursive pthread_mutex_t */
+#endif
+void os_lock_init(os_lock *l);
+void os_lock_acquire(os_lock *l);
+void os_lock_release(os_lock *l);
+void os_rlock_init(os_rlock *l);
+void os_rlock_destroy(os_rlock *l);
+void os_rlock_enter(os_rlock *l);
+void os_rlock_leave(os_rlock *l);
+
+/* ---- thread identity and the thread-cache pointer --------------------------------- */
+uint32_t os_thread_id(void);
+int   os_tls_init(void);             /* 0 when no slot could be had */
+void  os_tls_set(void *value);       /* also arms the thread-exit callback natively */
+#ifdef _WIN32
+extern uint32_t os_tls_index;        /* below 64: read straight from TEB->TlsSlots */
+void *os_tls_get_slow(void);
+static inline void *os_tls_get(void)
+{
+    void *v;
+    if (OS_UNLIKELY(os_tls_index >= 64)) return os_tls_get_slow();
+#if defined(__x86_64__)
+    __asm__("movq %%gs:0x1480(,%1,8), %0" : "=r"(v) : "r"((uintptr_t)os_tls_index));
+#else
+    __asm__("movl %%fs:0xe10(,%1,4), %0" : "=r"(v) : "r"((uintptr_t)os_tls_index));
+#endif
+    return v;
+}
+#else
+extern _Thread_local void *os_tls_value;
+static inline void *os_tls_get(void) { return os_tls_value; }
+#endif
+void tcache_thread_exit(void);       /* implemented by the core, called by the OS layer */
+
+/* ---- errors, exceptions, process ---------------------------------------------------- */
+void     os_set_last_error(uint32_t win32_error);
+uint32_t os_get_last_error(void);
+void     os_raise(uint32_t status);            /* HEAP_GENERATE_EXCEPTIONS */
+_Noreturn void os_terminate(uint32_t status);  /* fail-fast on heap corruption */
+uint64_t os_random(void);
+int      os_getenv(const char *name, char *buf, size_t size);  /* length, or -1 */
+void     os_write_stderr(const char *s, size_t n);
+void     os_at_exit(void (*fn)(void));             /* natively; the DLL reports from DllMain */
+uint32_t os_global_flags(void);                /* the process's NtGlobalFlag */
+
+/* ---- the system heap ----------------------------------------------------------------
+ * Heaps lfheap did not create (ntdll's), and blocks of the process heap that ntdll made,
+ * go back to the system's own heap functions. Natively a small stand-in plays ntdll's
+ * part, so that the same pass-through paths are unit-tested. Return conventions follow
+ * the Rtl functions; each sets the last error itself on failure. */
+void    *sys_process_heap(void);
+int      sys_is_heap(void *heap);
+void    *sys_alloc(void *heap, uint32_t flags, size_t size);
+void    *sys_realloc(void *heap, uint32_t flags, void *p, size_t size);
+int      sys_free(void *heap, uint32_t flags, void *p);
+size_t   sys_size(void *heap, uint32_t flags, const void *p);
+int      sys_validate(void *heap, uint32_t flags, const void *p);
+int      sys_owns(void *heap, const void *p);            /* p is a live block of heap */
+int      sys_walk(void *heap, struct lfh_heap_entry *entry);   /* 0 or a Win32 error */
+int      sys_lock(void *heap);
+int      sys_unlock(void *heap);
+int      sys_destroy(void *heap);
+size_t   sys_compact(void *heap, uint32_t flags);
+uint32_t sys_heaps(void **buf, uint32_t count);          /* the system's heap list */
+int      sys_query_info(void *heap, int cls, void *info, size_t len, size_t *ret); /* Win32 error */
+int      sys_set_info(void *heap, int cls, void *info, size_t len);             /* Win32 error */
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * OS primitives for the PE DLL, over ntdll and kernelbase only: the DLL must not load a
+ * C runtime (msvcrt itself allocates from the heap) and, as the kernel32 swap-in, must
+ * not import from kernel32. The system heap (ntdll's) is reached through kernelbase's
+ * Heap* exports, which are ntdll's functions plus the Win32 conversions.
+ */
+#include <windows.h>
+#include "os.h"
+#include "lfheap.h"
+
+typedef LONG NTSTATUS;
+typedef struct { USHORT Length, MaximumLength; PWSTR Buffer; } LFH_UNICODE_STRING;
+
+NTSTATUS WINAPI NtAllocateVirtualMemory(HANDLE, void **, ULONG_PTR, SIZE_T *, ULONG, ULONG);
+NTSTATUS WINAPI NtFreeVirtualMemory(HANDLE, void **, SIZE_T *, ULONG);
+NTSTATUS WINAPI NtTerminateProcess(HANDLE, NTSTATUS);
+NTSTATUS WINAPI NtQueryPerformanceCounter(LARGE_INTEGER *, LARGE_INTEGER *);
+void WINAPI RtlInitializeSRWLock(void *);
+void WINAPI RtlAcquireSRWLockExclusive(void *);
+void WINAPI RtlReleaseSRWLockExclusive(void *);
+NTSTATUS WINAPI RtlInitializeCriticalSectionEx(void *, ULONG, ULONG);
+NTSTATUS WINAPI RtlDeleteCriticalSection(void *);
+NTSTATUS WINAPI RtlEnterCriticalSection(void *);
+NTSTATUS WINAPI RtlLeaveCriticalSection(void *);
+void WINAPI RtlSetLastWin32Error(DWORD);
+DWORD WINAPI RtlGetLastWin32Error(void);
+void WINAPI RtlRaiseStatus(NTSTATUS);
+NTSTATUS WINAPI RtlQueryEnvironmentVariable_U(PWSTR, LFH_UNICODE_STRING *, LFH_UNICODE_STRING *);
+
+_Static_assert(sizeof(os_lock) == sizeof(SRWLOCK), "os_lock is an SRWLOCK");
+_Static_assert(sizeof(os_rlock) == sizeof(CRITICAL_SECTION), "os_rlock is a CRITICAL_SECTION");
+_Static_assert(sizeof(struct lfh_heap_entry) == sizeof(PROCESS_HEAP_ENTRY), "PROCESS_HEAP_ENTRY");
+
+#define CURRENT_PROCESS ((HANDLE)~(ULONG_PTR)0)
+#define CS_NO_DEBUG_INFO 0x01000000   /* RTL_CRITICAL_SECTION_FLAG_NO_DEBUG_INFO: no allocation */
+#define HEAP_LOCK_SPIN 4000           /* the NT heap's own critical-section spin count */
+
+/* ---- the C runtime pieces the compiler may call ----------------------------------------
+ * ntdll's memcpy/memset are byte loops under Wine; string instructions are fast on every
+ * CPU with ERMS and need no CRT. */
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    void *ret = dst;
+    __asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+    return ret;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+    if ((char *)dst <= (const char *)src || (char *)dst >= (const char *)src + n)
+        return memcpy(dst, src, n);
+    void *ret = dst;
+    char *d = (char *)dst + n - 1;
+    const char *s = (const char *)src + n - 1;
+    __asm__ volatile("std\n\trep movsb\n\tcld" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+    return ret;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    void *ret = dst;
+    __asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+    return ret;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    for (; n; n--, x++, y++) if (*x != *y) return *x - *y;
+    return 0;
+}
+
+/* ---- virtual memory ---------------------------------------------------------------- */
+void *os_reserve(size_t size)
+{
+    void *base = NULL;
+    SIZE_T sz = size;
+    if (NtAllocateVirtualMemory(CURRENT_PROCESS, &base, 0, &sz, MEM_RESERVE, PAGE_NOACCESS)) return NULL;
+    return base;
+}
+
+int os_commit(void *addr, size_t size, int executable)
+{
+    SIZE_T sz = size;
+    return !NtAllocateVirtualMemory(CURRENT_PROCESS, &addr, 0, &sz, MEM_COMMIT,
+                                    executable ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE);
+}
+
+void os_decommit(void *addr, size_t size)
+{
+    SIZE_T sz = size;
+    NtFreeVirtualMemory(CURRENT_PROCESS, &addr, &sz, MEM_DECOMMIT);
+}
+
+void os_release(void *addr, size_t size)
+{
+    SIZE_T sz = 0;
+    (void)size;
+    NtFreeVirtualMemory(CURRENT_PROCESS, &addr, &sz, MEM_RELEASE);
+}
+
+/* ---- locks --------------------------------------------------------------------------- */
+void os_lock_init(os_lock *l) { RtlInitializeSRWLock(l); }
+void os_lock_acquire(os_lock *l) { RtlAcquireSRWLockExclusive(l); }
+void os_lock_release(os_lock *l) { RtlReleaseSRWLockExclusive(l); }
+void os_rlock_init(os_rlock *l) { RtlInitializeCriticalSectionEx(l, HEAP_LOCK_SPIN, CS_NO_DEBUG_INFO); }
+void os_rlock_destroy(os_rlock *l) { RtlDeleteCriticalSection(l); }
+void os_rlock_enter(os_rlock *l) { RtlEnterCriticalSection(l); }
+void os_rlock_leave(os_rlock *l) { RtlLeaveCriticalSection(l); }
+
+/* ---- threads --------------------------------------------------------------------------- */
+uint32_t os_tls_index = TLS_OUT_OF_INDEXES;
+
+int os_tls_init(void)
+{
+    os_tls_index = TlsAlloc();
+    return os_tls_index != TLS_OUT_OF_INDEXES;
+}
+
+void *os_tls_get_slow(void)
+{
+    return os_tls_index == TLS_OUT_OF_INDEXES ? NULL : TlsGetValue(os_tls_index);
+}
+
+void os_tls_set(void *value) { TlsSetValue(os_tls_index, value); }
+
+static inline char *teb(void)
+{
+    char *t;
+#if defined(__x86_64__)
+    __asm__("movq %%gs:0x30, %0" : "=r"(t));
+#else
+    __asm__("movl %%fs:0x18, %0" : "=r"(t));
+#endif
+    return t;
+}
+
+static inline char *peb(void) { return *(char **)(teb() + (sizeof(void *) == 8 ? 0x60 : 0x30)); }
+
+uint32_t os_thread_id(void)   /* TEB->ClientId.UniqueThread */
+{
+    return (uint32_t)*(ULONG_PTR *)(teb() + (sizeof(void *) == 8 ? 0x48 : 0x24));
+}
+
+/* ---- errors and process ------------------------------------------------------------- */
+void os_set_last_error(uint32_t e) { RtlSetLastWin32Error(e); }
+uint32_t os_get_last_error(void) { return RtlGetLastWin32Error(); }
+void os_raise(uint32_t status) { RtlRaiseStatus((NTSTATUS)status); }
+
+void os_terminate(uint32_t status)
+{
+    NtTerminateProcess(CURRENT_PROCESS, (NTSTATUS)status);
+    for (;;) {}
+}
+
+uint64_t os_random(void)
+{
+    LARGE_INTEGER c;
+    NtQueryPerformanceCounter(&c, NULL);
+    uint64_t x = (uint64_t)c.QuadPart ^ __builtin_ia32_rdtsc() ^ ((uint64_t)os_thread_id() << 32)
+                 ^ (uintptr_t)&c;
+    x += 0x9E3779B97F4A7C15ull;   /* splitmix64 finaliser */
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+int os_getenv(const char *name, char *buf, size_t size)
+{
+    WCHAR wname[64], wvalue[256];
+    size_t i;
+    for (i = 0; name[i] && i < 63; i++) wname[i] = (WCHAR)name[i];
+    LFH_UNICODE_STRING n = { (USHORT)(i * 2), (USHORT)(i * 2), wname };
+    LFH_UNICODE_STRING v = { 0, sizeof wvalue, wvalue };
+    if (RtlQueryEnvironmentVariable_U(NULL, &n, &v)) return -1;
+    size_t len = v.Length / 2;
+    if (size) {
+        size_t c = len < size - 1 ? len : size - 1;
+        for (i = 0; i < c; i++) buf[i] = (char)wvalue[i];
+        buf[c] = 0;
+    }
+    return (int)len;
+}
+
+void os_write_stderr(const char *s, size_t n)
+{
+    DWORD written;
+    WriteFile(GetStdHandle(STD_ERROR_HANDLE), s, (DWORD)n, &written, NULL);
+}
+
+void os_at_exit(void (*fn)(void)) { (void)fn; }
+
+uint32_t os_global_flags(void) { return *(uint32_t *)(peb() + (sizeof(void *) == 8 ? 0xBC : 0x68)); }
+
+/* ---- the system heap: ntdll's, through kernelbase's exports ---------------------------- */
+void *sys_process_heap(void) { return *(void **)(peb() + (sizeof(void *) == 8 ? 0x30 : 0x18)); }
+
+uint32_t sys_heaps(void **buf, uint32_t count) { return GetProcessHeaps(count, (HANDLE *)buf); }
+
+int sys_is_heap(void *heap)
+{
+    HANDLE list[256];
+    DWORD n = GetProcessHeaps(256, list);
+    if (n > 256) {   /* rare: ask again into a buffer of ntdll's own heap */
+        HANDLE *big = HeapAlloc(sys_process_heap(), 0, n * sizeof(HANDLE));
+        int found = 0;
+        if (!big) return 0;
+        DWORD m = GetProcessHeaps(n, big);
+        for (DWORD i = 0; i < m && i < n; i++) found |= big[i] == heap;
+        HeapFree(sys_process_heap(), 0, big);
+        return found;
+    }
+    for (DWORD i = 0; i < n; i++) if (list[i] == heap) return 1;
+    return 0;
+}
+
+void *sys_alloc(void *heap, uint32_t flags, size_t size) { return HeapAlloc(heap, flags, size); }
+void *sys_realloc(void *heap, uint32_t flags, void *p, size_t size) { return HeapReAlloc(heap, flags, p, size); }
+int sys_free(void *heap, uint32_t flags, void *p) { return HeapFree(heap, flags, p); }
+size_t sys_size(void *heap, uint32_t flags, const void *p) { return HeapSize(heap, flags, p); }
+int sys_validate(void *heap, uint32_t flags, const void *p) { return HeapValidate(heap, flags, p); }
+int sys_lock(void *heap) { return HeapLock(heap); }
+int sys_unlock(void *heap) { return HeapUnlock(heap); }
+int sys_destroy(void *heap) { return HeapDestroy(heap); }
+size_t sys_compact(void *heap, uint32_t flags) { return HeapCompact(heap, flags); }
+
+/* ntdll checks the block against its own regions before reading it, and leaves the
+ * last error alone when validation fails, so this is safe for any pointer. */
+int sys_owns(void *heap, const void *p) { return p && HeapValidate(heap, 0, p); }
+
+int sys_walk(void *heap, struct lfh_heap_entry *entry)
+{
+    return HeapWalk(heap, (PROCESS_HEAP_ENTRY *)entry) ? 0 : (int)RtlGetLastWin32Error();
+}
+
+int sys_query_info(void *heap, int cls, void *info, size_t len, size_t *ret)
+{
+    SIZE_T r = ret ? *ret : 0;
+    BOOL ok = HeapQueryInformation(heap, (HEAP_INFORMATION_CLASS)cls, info, len, ret ? &r : NULL);
+    if (ret) *ret = r;
+    return ok ? 0 : (int)RtlGetLastWin32Error();
+}
+
+int sys_set_info(void *heap, int cls, void *info, size_t len)
+{
+    return HeapSetInformation(heap, (HEAP_INFORMATION_CLASS)cls, info, len) ? 0 : (int)RtlGetLastWin32Error();
+}

@@ -1,0 +1,32 @@
+# GNU make rules for the PE DLLs, included by Makefile.am (automake cannot parse define).
+# $(1) arch directory, $(2) compiler, $(3) dlltool, $(4) winebuild target, $(5) DLL entry
+# symbol, $(6) extra link flags
+define pe_arch
+$(1)_OBJS = $$(PE_SRCS:dll/%.c=build/$(1)/%.o)
+build/$(1)/%.o: $$(srcdir)/dll/%.c $$(PE_HDRS)
+	@mkdir -p $$(@D)
+	$$(AM_V_CC)$(2) $$(PE_CFLAGS) -c -o $$@ $$<
+build/$(1)/%.def: $$(srcdir)/spec/%.spec
+	@mkdir -p $$(@D)
+	$$(AM_V_GEN)$$(WINEBUILD) --def -b $(4) -E $$< -o $$@
+build/$(1)/libkernelbase.a: build/$(1)/kernelbase-imports.def
+	$$(AM_V_GEN)$(3) -k -d $$< -D kernelbase.dll -l $$@
+build/$(1)/liblfheap.a: build/$(1)/lfheap.def
+	$$(AM_V_GEN)$(3) -k -d $$< -D lfheap.dll -l $$@
+build/$(1)/lfheap.dll: $$($(1)_OBJS) build/$(1)/lfheap.def build/$(1)/libkernelbase.a
+	$$(AM_V_CCLD)$(2) -shared -nostdlib -o $$@ $$($(1)_OBJS) build/$(1)/lfheap.def \
+	    -Lbuild/$(1) $$(PE_LIBS) -Wl,--entry,$(5) $(6)
+build/$(1)/kernel32.dll: $$($(1)_OBJS) build/$(1)/kernel32.def build/$(1)/libkernelbase.a build/kernel32-spec.checked
+	$$(AM_V_CCLD)$(2) -shared -nostdlib -o $$@ $$($(1)_OBJS) build/$(1)/kernel32.def \
+	    -Lbuild/$(1) $$(PE_LIBS) -Wl,--entry,$(5) $(6)
+PE_DLLS += build/$(1)/lfheap.dll build/$(1)/kernel32.dll build/$(1)/liblfheap.a
+endef
+
+comma = ,
+$(eval $(call pe_arch,x86_64,$(MINGW64_CC),$(MINGW64_DLLTOOL),x86_64-w64-mingw32,DllMain,))
+ifneq ($(MINGW32_CC),)
+ifneq ($(MINGW32_DLLTOOL),)
+$(eval $(call pe_arch,i386,$(MINGW32_CC),$(MINGW32_DLLTOOL),i686-w64-mingw32,_DllMain@12,-Wl$(comma)--kill-at))
+endif
+endif
+

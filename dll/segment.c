@@ -1,0 +1,392 @@
+/*
+ * The segment back end: variable-size blocks tiling each segment's committed range.
+ *
+ * Free blocks sit on segregated lists: one per size below 32 granules, then eight per
+ * power of two (log-linear, like Wine 9 and TLSF), with a bitmap of the non-empty
+ * lists. An allocation first-fits within its own list, then takes the head of the next
+ * non-empty list, which is always big enough; the block is split at the front, as
+ * Windows does, so the remainder stays where the walk tests expect it. Frees coalesce
+ * with both neighbours (prev size is in every header) unless the heap was created with
+ * HEAP_DISABLE_COALESCE_ON_FREE.
+ *
+ * Segments commit from the bottom up in 64 KB steps; trailing free space larger than
+ * DECOMMIT_TAIL_MIN is decommitted down to DECOMMIT_KEEP, and a segment other than the
+ * first is released as soon as it is entirely free. A growable heap adds segments of
+ * 1 MB, then doubling up to 0xFD0000 (or bigger when one request needs it).
+ *
+ * List links are checked before they are followed (safe unlinking): a link that is not
+ * a block of this heap, or whose neighbour does not point back, is corruption.
+ */
+#include "heap.h"
+
+static unsigned freelist_index(size_t g)
+{
+    if (g < 32) return (unsigned)g;
+    unsigned e = 31u - (unsigned)__builtin_clz((unsigned)g);
+    return 32u + (e - 5u) * 8u + (unsigned)((g >> (e - 3u)) & 7u);
+}
+
+static inline struct free_links *links(char *hdr) { return (struct free_links *)(hdr + BLOCK_HEADER_SIZE); }
+
+static int link_ok(const struct heap *h, const char *q)
+{
+    if (!q) return 1;
+    const struct segment *s = segment_of(h, q);
+    return s && (size_t)(q - seg_first(s)) % GRANULE == 0;
+}
+
+static void corrupt(struct heap *h, const void *where)
+{
+    heap_corruption_policy(h, HS_CORRUPT, where);
+}
+
+static void fl_insert(struct heap *h, char *hdr, size_t g)
+{
+    unsigned i = freelist_index(g);
+    struct free_links *l = links(hdr);
+    l->prev = NULL;
+    l->next = h->free_head[i];
+    if (l->next) links(l->next)->prev = hdr;
+    h->free_head[i] = hdr;
+    h->free_bits[i >> 6] |= 1ull << (i & 63);
+    h->free_bytes += g * GRANULE;
+}
+
+static int fl_remove(struct heap *h, char *hdr, size_t g)
+{
+    unsigned i = freelist_index(g);
+    struct free_links *l = links(hdr);
+    char *prev = l->prev, *next = l->next;
+    if (!link_ok(h, prev) || !link_ok(h, next)) return 0;
+    if (prev ? links(prev)->next != hdr : h->free_head[i] != hdr) return 0;
+    if (next && links(next)->prev != hdr) return 0;
+    if (prev) links(prev)->next = next;
+    else if (!(h->free_head[i] = next)) h->free_bits[i >> 6] &= ~(1ull << (i & 63));
+    if (next) links(next)->prev = prev;
+    h->free_bytes -= g * GRANULE;
+    return 1;
+}
+
+/* Tell the block after [hdr, next) that its predecessor is now prev_g granules. */
+static void set_prev(struct heap *h, struct segment *s, char *next, uint32_t prev_g)
+{
+    struct block_info nb;
+    if (next == seg_end(s)) {
+        s->last_prev = prev_g;
+    } else if (block_read(h->key, next, &nb)) {
+        block_write(h->key, next, nb.size, nb.flags, prev_g, nb.unused);
+    } else {
+        corrupt(h, next + BLOCK_HEADER_SIZE);
+    }
+}
+
+/* Make [hdr, hdr + g granules) a free block, listed, with its successor told. With free
+ * checking, [dirty, dirty_end) is the part not yet carrying the free pattern. */
+static void make_free(struct heap *h, struct segment *s, char *hdr, uint32_t g, uint32_t prev_g,
+                      char *dirty, char *dirty_end)
+{
+    uint32_t flags = 0;
+    if (h->flags & HEAP_FREE_CHECKING_ENABLED_) {
+        char *end = hdr + (size_t)g * GRANULE;
+        debug_fill_free(h, hdr, dirty ? dirty : end, dirty_end && dirty_end < end ? dirty_end : end);
+        flags = BLOCK_FILLED;
+    }
+    block_write(h->key, hdr, g, flags, prev_g, 0);
+    fl_insert(h, hdr, g);
+    set_prev(h, s, hdr + (size_t)g * GRANULE, g);
+}
+
+void segment_init(struct heap *h, struct segment *s, char *base, size_t header, size_t commit, size_t reserve)
+{
+    s->r.kind = REGION_SEGMENT;
+    s->r.heap = h;
+    s->base = base;
+    s->commit_end = base + commit;
+    s->reserve_end = base + reserve;
+    s->next = NULL;
+    s->header_size = header;
+    s->last_prev = 0;
+    char *first = seg_first(s);
+    make_free(h, s, first, (uint32_t)((size_t)(seg_end(s) - first) / GRANULE), 0, first, seg_end(s));
+}
+
+/* A listed free block of at least g granules, or NULL. */
+static char *fl_find(struct heap *h, size_t g)
+{
+    unsigned i = freelist_index(g);
+    struct block_info b;
+    if (i >= 32) {   /* sizes in a log-linear list vary: first fit, a bounded scan */
+        unsigned n = 0;
+        for (char *q = h->free_head[i]; q && n < 32; q = links(q)->next, n++) {
+            if (!link_ok(h, q) || !block_read(h->key, q, &b)) { corrupt(h, q); return NULL; }
+            if (b.size >= g) return q;
+        }
+        i++;
+    }
+    for (unsigned w = i >> 6; w < 2; w++) {
+        uint64_t bits = h->free_bits[w];
+        if (w == i >> 6) bits &= ~0ull << (i & 63);
+        if (bits) return h->free_head[w * 64 + (unsigned)__builtin_ctzll(bits)];
+    }
+    return NULL;
+}
+
+/* Commit `bytes` more at the top of s; the space joins the trailing free block. */
+static char *segment_extend(struct heap *h, struct segment *s, size_t bytes)
+{
+    if (!os_commit(s->commit_end, bytes, h->flags & HEAP_CREATE_ENABLE_EXECUTE_)) return NULL;
+    char *old_end = seg_end(s), *hdr = old_end;
+    uint32_t prev = s->last_prev, g;
+    struct block_info b;
+    s->commit_end += bytes;
+    g = (uint32_t)((size_t)(seg_end(s) - old_end) / GRANULE);
+    if (prev) {
+        char *last = old_end - (size_t)prev * GRANULE;
+        if (!block_read(h->key, last, &b)) { corrupt(h, last); return NULL; }
+        if (!(b.flags & BLOCK_BUSY)) {
+            if (!fl_remove(h, last, b.size)) { corrupt(h, last); return NULL; }
+            hdr = last;
+            g += b.size;
+            prev = b.prev;
+        }
+    }
+    make_free(h, s, hdr, g, prev, old_end, seg_end(s));
+    return hdr;
+}
+
+/* Room for g granules by committing more of an existing segment. */
+static char *grow_in_segments(struct heap *h, size_t g)
+{
+    for (struct segment *s = &h->seg0; s; s = s->next) {
+        size_t avail = (size_t)(s->reserve_end - s->commit_end);
+        if (!avail) continue;
+        size_t have = 0;
+        if (s->last_prev) {
+            struct block_info b;
+            char *last = seg_end(s) - (size_t)s->last_prev * GRANULE;
+            if (block_read(h->key, last, &b) && !(b.flags & BLOCK_BUSY)) have = b.size;
+        }
+        size_t need = (g - (have < g ? have : g)) * GRANULE;
+        if (need > avail) continue;
+        need = round_up(need, OS_PAGE);
+        if (need < COMMIT_STEP) need = COMMIT_STEP < avail ? COMMIT_STEP : avail;
+        return segment_extend(h, s, need);
+    }
+    return NULL;
+}
+
+static char *add_segment(struct heap *h, size_t g)
+{
+    size_t header = SEGMENT_HEADER_SIZE;
+    size_t min = round_up(header + GRANULE + g * GRANULE + OS_PAGE, OS_GRANULARITY);
+    size_t reserve = h->next_segment_size > min ? h->next_segment_size : min;
+    size_t commit = round_up(header + GRANULE + g * GRANULE, OS_PAGE);
+    if (commit < COMMIT_STEP) commit = COMMIT_STEP;
+    if (commit > reserve) commit = reserve;
+    char *base = os_reserve(reserve);
+    if (!base) return NULL;
+    struct segment *s = (struct segment *)base;
+    if (!os_commit(base, commit, h->flags & HEAP_CREATE_ENABLE_EXECUTE_) || !pagemap_set(base, reserve, &s->r)) {
+        os_release(base, reserve);
+        return NULL;
+    }
+    segment_init(h, s, base, header, commit, reserve);
+    h->last_segment->next = s;
+    h->last_segment = s;
+    h->next_segment_size = h->next_segment_size * 2 > SEGMENT_MAX_GROWTH ? SEGMENT_MAX_GROWTH
+                                                                        : h->next_segment_size * 2;
+    return seg_first(s);
+}
+
+/* Split [hdr, hdr + have) after g granules when the rest can be a block of its own. */
+static uint32_t split(struct heap *h, struct segment *s, char *hdr, uint32_t have, uint32_t g)
+{
+    if (have - g < MIN_BLOCK_GRANULES) return have;
+    make_free(h, s, hdr + (size_t)g * GRANULE, have - g, g, NULL, NULL);
+    return g;
+}
+
+char *backend_alloc(struct heap *h, size_t bytes, size_t user_size, uint32_t flags)
+{
+    size_t g = bytes / GRANULE;
+    char *hdr = fl_find(h, g);
+    struct block_info b;
+    if (!hdr) hdr = grow_in_segments(h, g);
+    if (!hdr && (h->flags & HEAP_GROWABLE_)) hdr = add_segment(h, g);
+    if (!hdr) return NULL;
+    struct segment *s = segment_of(h, hdr);
+    if (!s || !block_read(h->key, hdr, &b) || !fl_remove(h, hdr, b.size)) {
+        corrupt(h, hdr);
+        return NULL;
+    }
+    if ((b.flags & BLOCK_FILLED) && !debug_free_ok(h, hdr, (size_t)b.size * GRANULE))
+        heap_corruption_policy(h, HS_BAD_PATTERN, hdr + BLOCK_HEADER_SIZE);
+    uint32_t size = split(h, s, hdr, b.size, (uint32_t)g);
+    block_write(h->key, hdr, size, BLOCK_BUSY | flags, b.prev,
+                (uint32_t)((size_t)size * GRANULE - BLOCK_HEADER_SIZE - user_size));
+    return hdr;
+}
+
+/* Give a free block back to the system when it is a whole extra segment, or trim the
+ * committed tail when it ends a segment with a lot of free space. */
+static void trim(struct heap *h, struct segment *s, char *hdr, uint32_t g)
+{
+    char *end = hdr + (size_t)g * GRANULE;
+    if (end != seg_end(s)) return;
+    if (hdr == seg_first(s) && s != &h->seg0) {
+        if (!fl_remove(h, hdr, g)) { corrupt(h, hdr); return; }
+        struct segment **pp = &h->seg0.next, *prev = &h->seg0;
+        while (*pp != s) { prev = *pp; pp = &(*pp)->next; }
+        *pp = s->next;
+        if (h->last_segment == s) h->last_segment = prev;
+        size_t reserve = (size_t)(s->reserve_end - s->base);
+        pagemap_clear(s->base, reserve);
+        os_release(s->base, reserve);
+        return;
+    }
+    if ((size_t)g * GRANULE <= DECOMMIT_TAIL_MIN) return;
+    char *keep = (char *)round_up((uintptr_t)hdr + DECOMMIT_KEEP, OS_PAGE);
+    if (keep >= s->commit_end) return;
+    struct block_info b;
+    if (!block_read(h->key, hdr, &b) || !fl_remove(h, hdr, g)) { corrupt(h, hdr); return; }
+    os_decommit(keep, (size_t)(s->commit_end - keep));
+    s->commit_end = keep;
+    make_free(h, s, hdr, (uint32_t)((size_t)(seg_end(s) - hdr) / GRANULE), b.prev, NULL, NULL);
+}
+
+enum heap_status backend_free(struct heap *h, char *hdr)
+{
+    struct segment *s = segment_of(h, hdr);
+    struct block_info b, nb, pb;
+    if (!s || !block_read(h->key, hdr, &b)) return HS_CORRUPT;
+    uint32_t g = b.size, prev = b.prev;
+    char *next = hdr + (size_t)g * GRANULE, *dirty = hdr, *dirty_end = next;
+    if (!(h->flags & HEAP_DISABLE_COALESCE_ON_FREE_)) {
+        if (next < seg_end(s)) {
+            if (!block_read(h->key, next, &nb)) return HS_CORRUPT;
+            if (!(nb.flags & BLOCK_BUSY)) {
+                if (!fl_remove(h, next, nb.size)) return HS_CORRUPT;
+                g += nb.size;
+                dirty_end = next + BLOCK_HEADER_SIZE + sizeof(struct free_links);
+            }
+        }
+        if (prev) {
+            char *p = hdr - (size_t)prev * GRANULE;
+            if (p < seg_first(s) || !block_read(h->key, p, &pb) || pb.size != prev) return HS_CORRUPT;
+            if (!(pb.flags & BLOCK_BUSY)) {
+                if (!fl_remove(h, p, pb.size)) return HS_CORRUPT;
+                hdr = p;
+                g += pb.size;
+                prev = pb.prev;
+            }
+        }
+    }
+    make_free(h, s, hdr, g, prev, dirty, dirty_end);
+    trim(h, s, hdr, g);
+    return HS_OK;
+}
+
+int backend_resize(struct heap *h, char *hdr, size_t bytes, size_t user_size)
+{
+    struct segment *s = segment_of(h, hdr);
+    struct block_info b, nb;
+    uint32_t g = (uint32_t)(bytes / GRANULE);
+    if (!s || !block_read(h->key, hdr, &b)) return 0;
+    uint32_t have = b.size;
+    if (g > have) {   /* grow into the free block behind, committing more if it is the last */
+        char *next = hdr + (size_t)have * GRANULE;
+        if (next == seg_end(s)) {
+            size_t need = round_up((size_t)(g - have) * GRANULE, OS_PAGE);
+            if (need < COMMIT_STEP) need = COMMIT_STEP;
+            if (need > (size_t)(s->reserve_end - s->commit_end)) need = (size_t)(s->reserve_end - s->commit_end);
+            if ((size_t)(g - have) * GRANULE > need || !segment_extend(h, s, need)) return 0;
+        }
+        if (!block_read(h->key, next, &nb)) { corrupt(h, next); return 0; }
+        if ((nb.flags & BLOCK_BUSY) || have + nb.size < g) return 0;
+        if (!fl_remove(h, next, nb.size)) { corrupt(h, next); return 0; }
+        if ((nb.flags & BLOCK_FILLED) && !debug_free_ok(h, next, (size_t)nb.size * GRANULE))
+            heap_corruption_policy(h, HS_BAD_PATTERN, next + BLOCK_HEADER_SIZE);
+        have += nb.size;
+        set_prev(h, s, hdr + (size_t)have * GRANULE, have);
+    } else if (have - g >= MIN_BLOCK_GRANULES) {   /* shrink: the tail joins the free block behind */
+        char *tail = hdr + (size_t)g * GRANULE, *next = hdr + (size_t)have * GRANULE, *dirty_end = next;
+        uint32_t tg = have - g;
+        if (next < seg_end(s) && !(h->flags & HEAP_DISABLE_COALESCE_ON_FREE_)) {
+            if (!block_read(h->key, next, &nb)) { corrupt(h, next); return 0; }
+            if (!(nb.flags & BLOCK_BUSY)) {
+                if (!fl_remove(h, next, nb.size)) { corrupt(h, next); return 0; }
+                tg += nb.size;
+                dirty_end = next + BLOCK_HEADER_SIZE + sizeof(struct free_links);
+            }
+        }
+        make_free(h, s, tail, tg, g, tail, dirty_end);
+        have = g;
+    }
+    if (have > g) have = split(h, s, hdr, have, g);
+    block_write(h->key, hdr, have, b.flags, b.prev,
+                (uint32_t)((size_t)have * GRANULE - BLOCK_HEADER_SIZE - user_size));
+    return 1;
+}
+
+size_t backend_largest_free(struct heap *h)
+{
+    size_t best = 0;
+    struct block_info b;
+    for (int i = NFREELISTS - 1; i >= 0 && !best; i--)
+        for (char *q = h->free_head[i]; q; q = links(q)->next) {
+            if (!link_ok(h, q) || !block_read(h->key, q, &b)) { corrupt(h, q); return best; }
+            if ((size_t)b.size * GRANULE > best) best = (size_t)b.size * GRANULE;
+        }
+    return best ? best - BLOCK_HEADER_SIZE : 0;
+}
+
+/* HeapCompact on a heap that does not coalesce on free: merge every run of free blocks. */
+void backend_coalesce_all(struct heap *h)
+{
+    for (struct segment *s = &h->seg0; s; s = s->next) {
+        char *hdr = seg_first(s), *end = seg_end(s);
+        while (hdr < end) {
+            struct block_info b, nb;
+            if (!block_read(h->key, hdr, &b)) { corrupt(h, hdr); return; }
+            char *next = hdr + (size_t)b.size * GRANULE;
+            if (!(b.flags & BLOCK_BUSY) && next < end && block_read(h->key, next, &nb) &&
+                !(nb.flags & BLOCK_BUSY)) {
+                if (!fl_remove(h, hdr, b.size) || !fl_remove(h, next, nb.size)) { corrupt(h, hdr); return; }
+                make_free(h, s, hdr, b.size + nb.size, b.prev, next,
+                          next + BLOCK_HEADER_SIZE + sizeof(struct free_links));
+                continue;   /* look at the merged block again */
+            }
+            hdr = next;
+        }
+    }
+}
+
+/* Count listed free blocks, checking every link; 0 when a list is damaged. */
+int backend_check_free_lists(struct heap *h, size_t *free_blocks)
+{
+    size_t n = 0;
+    struct block_info b;
+    for (unsigned i = 0; i < NFREELISTS; i++) {
+        char *prev = NULL;
+        if (!h->free_head[i] != !(h->free_bits[i >> 6] & (1ull << (i & 63)))) return 0;
+        for (char *q = h->free_head[i]; q; prev = q, q = links(q)->next) {
+            if (!link_ok(h, q) || links(q)->prev != prev || !block_read(h->key, q, &b)) return 0;
+            if ((b.flags & BLOCK_BUSY) || freelist_index(b.size) != i) return 0;
+            if (++n > h->free_bytes / (MIN_BLOCK_GRANULES * GRANULE)) return 0;   /* a cycle */
+        }
+    }
+    *free_blocks = n;
+    return 1;
+}
+
+void backend_release_segments(struct heap *h)
+{
+    struct segment *s = h->seg0.next;
+    while (s) {
+        struct segment *next = s->next;
+        size_t reserve = (size_t)(s->reserve_end - s->base);
+        pagemap_clear(s->base, reserve);
+        os_release(s->base, reserve);
+        s = next;
+    }
+}
