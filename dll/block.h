@@ -43,6 +43,13 @@ static inline void block_write(uint64_t key, char *hdr, uint32_t size, uint32_t 
     __atomic_store_n((uint64_t *)hdr, v ^ key, __ATOMIC_RELAXED);
 }
 
+/* Headers that a merge or release leaves inside other memory are overwritten with one
+ * that fails its check byte, so a stale pointer is never taken for a block again. */
+static inline void block_poison(uint64_t key, char *hdr)
+{
+    __atomic_store_n((uint64_t *)hdr, (1ull << 24) ^ key, __ATOMIC_RELAXED);
+}
+
 /* 0 when the check byte does not match: not a header, or a damaged one. */
 static inline int block_read(uint64_t key, const char *hdr, struct block_info *b)
 {

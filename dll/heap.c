@@ -237,6 +237,7 @@ static void count_for_lfh(struct heap *h, unsigned cls)
 {
     if (h->lfh_count[cls] == 0xff || ++h->lfh_count[cls] != LFH_ACTIVATION) return;
     if (!lfh_enable(h)) return;
+    lfh_prime(h, cls);
     atomic_store_explicit(&h->lfh->on[cls], 1, memory_order_release);
     h->compat = 2;
 }

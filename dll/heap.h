@@ -83,6 +83,7 @@ static inline unsigned lfh_class_of(size_t n)   /* n <= lfh max request */
 }
 static inline size_t lfh_max_request(void) { return LFH_MAX_BLOCK - BLOCK_HEADER_SIZE; }
 int    lfh_enable(struct heap *h);                       /* heap lock held */
+void   lfh_prime(struct heap *h, unsigned cls);         /* heap lock held */
 unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want);
 void   lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n);
 struct subseg *lfh_subseg_of(const struct heap *h, const char *hdr, const struct block_info *b);

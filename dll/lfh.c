@@ -113,6 +113,20 @@ static struct subseg *subseg_new(struct heap *h, unsigned cls, uint32_t slots)
     return s;
 }
 
+/* Give a class its first subsegment as it switches on, so that its first front-end
+ * allocations need no back-end work (and no heap lock: HeapLock does not stop them). */
+void lfh_prime(struct heap *h, unsigned cls)
+{
+    struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
+    struct lfh_class *c = &l->cls[cls];
+    struct subseg *s = subseg_new(h, cls, c->next_slots);
+    if (!s) return;
+    os_lock_acquire(&c->lock);
+    c->nsubsegs++;
+    list_add(c, s);
+    os_lock_release(&c->lock);
+}
+
 unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want)
 {
     struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
@@ -186,6 +200,9 @@ void lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n)
     os_lock_release(&c->lock);
     if (!nempty) return;
     heap_lock(h, 0);
-    for (unsigned i = 0; i < nempty; i++) backend_free(h, (char *)empty[i] - BLOCK_HEADER_SIZE);
+    for (unsigned i = 0; i < nempty; i++) {
+        empty[i]->signature = 0;   /* its slots are no longer anyone's */
+        backend_free(h, (char *)empty[i] - BLOCK_HEADER_SIZE);
+    }
     heap_unlock(h, 0);
 }

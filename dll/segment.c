@@ -5,13 +5,18 @@
  * power of two (log-linear, like Wine 9 and TLSF), with a bitmap of the non-empty
  * lists. An allocation first-fits within its own list, then takes the head of the next
  * non-empty list, which is always big enough; the block is split at the front, as
- * Windows does, so the remainder stays where the walk tests expect it. Frees coalesce
- * with both neighbours (prev size is in every header) unless the heap was created with
- * HEAP_DISABLE_COALESCE_ON_FREE.
+ * Windows does, so the remainder stays where the walk tests expect it.
+ *
+ * Frees coalesce (unless the heap was created with HEAP_DISABLE_COALESCE_ON_FREE): a
+ * freed block absorbs a free predecessor and the whole run of free blocks after it. A
+ * header holds at most 0xFFFF granules (1 MB on x64), while segments reach 16 MB, so a
+ * long free run is kept as blocks of FREE_CHUNK_GRANULES followed by one shorter block:
+ * in a run of adjacent free blocks, every block but the last is a full chunk.
  *
  * Segments commit from the bottom up in 64 KB steps; trailing free space larger than
  * DECOMMIT_TAIL_MIN is decommitted down to DECOMMIT_KEEP, and a segment other than the
- * first is released as soon as it is entirely free. A growable heap adds segments of
+ * first is released once it holds no busy block (keeping at most one such spare). A
+ * growable heap adds segments of
  * 1 MB, then doubling up to 0xFD0000 (or bigger when one request needs it).
  *
  * List links are checked before they are followed (safe unlinking): a link that is not
@@ -27,6 +32,7 @@ static unsigned freelist_index(size_t g)
 }
 
 static inline struct free_links *links(char *hdr) { return (struct free_links *)(hdr + BLOCK_HEADER_SIZE); }
+#define FREE_OVERHEAD (BLOCK_HEADER_SIZE + sizeof(struct free_links))
 
 static int link_ok(const struct heap *h, const char *q)
 {
@@ -39,6 +45,8 @@ static void corrupt(struct heap *h, const void *where)
 {
     heap_corruption_policy(h, HS_CORRUPT, where);
 }
+
+static inline int coalescing(const struct heap *h) { return !(h->flags & HEAP_DISABLE_COALESCE_ON_FREE_); }
 
 static void fl_insert(struct heap *h, char *hdr, size_t g)
 {
@@ -80,20 +88,47 @@ static void set_prev(struct heap *h, struct segment *s, char *next, uint32_t pre
     }
 }
 
-/* Make [hdr, hdr + g granules) a free block, listed, with its successor told. With free
- * checking, [dirty, dirty_end) is the part not yet carrying the free pattern. */
-static void make_free(struct heap *h, struct segment *s, char *hdr, uint32_t g, uint32_t prev_g,
-                      char *dirty, char *dirty_end)
+/* Make [hdr, hdr + g granules) free and listed, with its successor told; return the
+ * header of the block that ends it. With free checking, [dirty, dirty_end) is the part
+ * that does not carry the free pattern yet. */
+static char *make_free(struct heap *h, struct segment *s, char *hdr, size_t g, uint32_t prev_g,
+                       char *dirty, char *dirty_end)
 {
     uint32_t flags = 0;
     if (h->flags & HEAP_FREE_CHECKING_ENABLED_) {
-        char *end = hdr + (size_t)g * GRANULE;
-        debug_fill_free(h, hdr, dirty ? dirty : end, dirty_end && dirty_end < end ? dirty_end : end);
+        char *end = hdr + g * GRANULE;
+        if (dirty) debug_fill_free(h, hdr, dirty, dirty_end < end ? dirty_end : end);
         flags = BLOCK_FILLED;
     }
-    block_write(h->key, hdr, g, flags, prev_g, 0);
+    while (g > MAX_BACKEND_GRANULES) {
+        block_write(h->key, hdr, FREE_CHUNK_GRANULES, flags, prev_g, 0);
+        fl_insert(h, hdr, FREE_CHUNK_GRANULES);
+        hdr += (size_t)FREE_CHUNK_GRANULES * GRANULE;
+        g -= FREE_CHUNK_GRANULES;
+        prev_g = FREE_CHUNK_GRANULES;
+    }
+    block_write(h->key, hdr, (uint32_t)g, flags, prev_g, 0);
     fl_insert(h, hdr, g);
-    set_prev(h, s, hdr + (size_t)g * GRANULE, g);
+    set_prev(h, s, hdr + g * GRANULE, (uint32_t)g);
+    return hdr;
+}
+
+/* Free [hdr, hdr + g) together with the run of free blocks after it (when coalescing). */
+static char *free_run(struct heap *h, struct segment *s, char *hdr, size_t g, uint32_t prev_g,
+                      char *dirty, char *dirty_end, int coalesce)
+{
+    char *next = hdr + g * GRANULE;
+    struct block_info nb;
+    while (coalesce && next < seg_end(s)) {
+        if (!block_read(h->key, next, &nb)) { corrupt(h, next); break; }
+        if (nb.flags & BLOCK_BUSY) break;
+        if (!fl_remove(h, next, nb.size)) { corrupt(h, next); break; }
+        block_poison(h->key, next);
+        if (h->flags & HEAP_FREE_CHECKING_ENABLED_) debug_fill_free(h, hdr, next, next + FREE_OVERHEAD);
+        g += nb.size;
+        next += (size_t)nb.size * GRANULE;
+    }
+    return make_free(h, s, hdr, g, prev_g, dirty, dirty_end);
 }
 
 void segment_init(struct heap *h, struct segment *s, char *base, size_t header, size_t commit, size_t reserve)
@@ -106,8 +141,9 @@ void segment_init(struct heap *h, struct segment *s, char *base, size_t header, 
     s->next = NULL;
     s->header_size = header;
     s->last_prev = 0;
+    s->busy = 0;
     char *first = seg_first(s);
-    make_free(h, s, first, (uint32_t)((size_t)(seg_end(s) - first) / GRANULE), 0, first, seg_end(s));
+    make_free(h, s, first, (size_t)(seg_end(s) - first) / GRANULE, 0, first, seg_end(s));
 }
 
 /* A listed free block of at least g granules, or NULL. */
@@ -131,27 +167,28 @@ static char *fl_find(struct heap *h, size_t g)
     return NULL;
 }
 
-/* Commit `bytes` more at the top of s; the space joins the trailing free block. */
+/* Commit `bytes` more at the top of s; the space joins the free block that ends the
+ * segment, whose header is returned. */
 static char *segment_extend(struct heap *h, struct segment *s, size_t bytes)
 {
     if (!os_commit(s->commit_end, bytes, h->flags & HEAP_CREATE_ENABLE_EXECUTE_)) return NULL;
     char *old_end = seg_end(s), *hdr = old_end;
-    uint32_t prev = s->last_prev, g;
+    uint32_t prev = s->last_prev;
+    size_t g;
     struct block_info b;
     s->commit_end += bytes;
-    g = (uint32_t)((size_t)(seg_end(s) - old_end) / GRANULE);
+    g = (size_t)(seg_end(s) - old_end) / GRANULE;
     if (prev) {
         char *last = old_end - (size_t)prev * GRANULE;
         if (!block_read(h->key, last, &b)) { corrupt(h, last); return NULL; }
-        if (!(b.flags & BLOCK_BUSY)) {
+        if (!(b.flags & BLOCK_BUSY) && (b.size < FREE_CHUNK_GRANULES || !coalescing(h))) {
             if (!fl_remove(h, last, b.size)) { corrupt(h, last); return NULL; }
             hdr = last;
             g += b.size;
             prev = b.prev;
         }
     }
-    make_free(h, s, hdr, g, prev, old_end, seg_end(s));
-    return hdr;
+    return make_free(h, s, hdr, g, prev, old_end, seg_end(s));
 }
 
 /* Room for g granules by committing more of an existing segment. */
@@ -164,7 +201,8 @@ static char *grow_in_segments(struct heap *h, size_t g)
         if (s->last_prev) {
             struct block_info b;
             char *last = seg_end(s) - (size_t)s->last_prev * GRANULE;
-            if (block_read(h->key, last, &b) && !(b.flags & BLOCK_BUSY)) have = b.size;
+            if (block_read(h->key, last, &b) && !(b.flags & BLOCK_BUSY) && b.size < FREE_CHUNK_GRANULES)
+                have = b.size;
         }
         size_t need = (g - (have < g ? have : g)) * GRANULE;
         if (need > avail) continue;
@@ -198,11 +236,11 @@ static char *add_segment(struct heap *h, size_t g)
     return seg_first(s);
 }
 
-/* Split [hdr, hdr + have) after g granules when the rest can be a block of its own. */
+/* Keep g granules of [hdr, hdr + have) and free the rest when it can be a block. */
 static uint32_t split(struct heap *h, struct segment *s, char *hdr, uint32_t have, uint32_t g)
 {
     if (have - g < MIN_BLOCK_GRANULES) return have;
-    make_free(h, s, hdr + (size_t)g * GRANULE, have - g, g, NULL, NULL);
+    free_run(h, s, hdr + (size_t)g * GRANULE, have - g, g, NULL, NULL, coalescing(h));
     return g;
 }
 
@@ -215,74 +253,93 @@ char *backend_alloc(struct heap *h, size_t bytes, size_t user_size, uint32_t fla
     if (!hdr && (h->flags & HEAP_GROWABLE_)) hdr = add_segment(h, g);
     if (!hdr) return NULL;
     struct segment *s = segment_of(h, hdr);
-    if (!s || !block_read(h->key, hdr, &b) || !fl_remove(h, hdr, b.size)) {
+    if (!s || !block_read(h->key, hdr, &b) || b.size < g || !fl_remove(h, hdr, b.size)) {
         corrupt(h, hdr);
         return NULL;
     }
     if ((b.flags & BLOCK_FILLED) && !debug_free_ok(h, hdr, (size_t)b.size * GRANULE))
         heap_corruption_policy(h, HS_BAD_PATTERN, hdr + BLOCK_HEADER_SIZE);
     uint32_t size = split(h, s, hdr, b.size, (uint32_t)g);
+    if (!s->busy++ && h->spare_segment == s) h->spare_segment = NULL;
     block_write(h->key, hdr, size, BLOCK_BUSY | flags, b.prev,
                 (uint32_t)((size_t)size * GRANULE - BLOCK_HEADER_SIZE - user_size));
     return hdr;
 }
 
-/* Give a free block back to the system when it is a whole extra segment, or trim the
- * committed tail when it ends a segment with a lot of free space. */
-static void trim(struct heap *h, struct segment *s, char *hdr, uint32_t g)
+static void release_segment(struct heap *h, struct segment *s)
 {
-    char *end = hdr + (size_t)g * GRANULE;
-    if (end != seg_end(s)) return;
-    if (hdr == seg_first(s) && s != &h->seg0) {
-        if (!fl_remove(h, hdr, g)) { corrupt(h, hdr); return; }
-        struct segment **pp = &h->seg0.next, *prev = &h->seg0;
-        while (*pp != s) { prev = *pp; pp = &(*pp)->next; }
-        *pp = s->next;
-        if (h->last_segment == s) h->last_segment = prev;
-        size_t reserve = (size_t)(s->reserve_end - s->base);
-        pagemap_clear(s->base, reserve);
-        os_release(s->base, reserve);
-        return;
+    for (char *hdr = seg_first(s); hdr < seg_end(s);) {   /* all free: unlist every block */
+        struct block_info b;
+        if (!block_read(h->key, hdr, &b) || (b.flags & BLOCK_BUSY) || !fl_remove(h, hdr, b.size)) {
+            corrupt(h, hdr);
+            return;
+        }
+        hdr += (size_t)b.size * GRANULE;
     }
-    if ((size_t)g * GRANULE <= DECOMMIT_TAIL_MIN) return;
-    char *keep = (char *)round_up((uintptr_t)hdr + DECOMMIT_KEEP, OS_PAGE);
-    if (keep >= s->commit_end) return;
+    struct segment *prev = &h->seg0;
+    if (h->spare_segment == s) h->spare_segment = NULL;
+    while (prev->next != s) prev = prev->next;
+    prev->next = s->next;
+    if (h->last_segment == s) h->last_segment = prev;
+    size_t reserve = (size_t)(s->reserve_end - s->base);
+    pagemap_clear(s->base, reserve);
+    os_release(s->base, reserve);
+}
+
+/* After a free: when the free run starting at `run` reaches the end of the segment,
+ * give the segment back if it holds nothing (one empty extra segment is kept as a
+ * spare, so that a heap alternating around a segment boundary does not map and unmap
+ * on every call), or decommit the tail of a long run. */
+static void trim(struct heap *h, struct segment *s, char *run, uint32_t prev)
+{
     struct block_info b;
-    if (!block_read(h->key, hdr, &b) || !fl_remove(h, hdr, g)) { corrupt(h, hdr); return; }
+    char *q;
+    for (q = run; q < seg_end(s); q += (size_t)b.size * GRANULE)
+        if (!block_read(h->key, q, &b) || (b.flags & BLOCK_BUSY)) return;
+    while (prev) {   /* the run may start with full chunks before the block freed */
+        q = run - (size_t)prev * GRANULE;
+        if (!block_read(h->key, q, &b) || (b.flags & BLOCK_BUSY)) break;
+        run = q;
+        prev = b.prev;
+    }
+    if (!s->busy && s != &h->seg0 && run == seg_first(s)) {
+        if (h->spare_segment && h->spare_segment != s) release_segment(h, h->spare_segment);
+        h->spare_segment = s;
+    }
+    if ((size_t)(seg_end(s) - run) <= DECOMMIT_TAIL_MIN) return;
+    char *keep = (char *)round_up((uintptr_t)run + DECOMMIT_KEEP, OS_PAGE);
+    if (keep >= s->commit_end) return;
+    for (q = run; q < seg_end(s); q += (size_t)b.size * GRANULE) {
+        if (!block_read(h->key, q, &b) || !fl_remove(h, q, b.size)) { corrupt(h, q); return; }
+        if (q < keep) block_poison(h->key, q);
+    }
     os_decommit(keep, (size_t)(s->commit_end - keep));
     s->commit_end = keep;
-    make_free(h, s, hdr, (uint32_t)((size_t)(seg_end(s) - hdr) / GRANULE), b.prev, NULL, NULL);
+    make_free(h, s, run, (size_t)(seg_end(s) - run) / GRANULE, prev, NULL, NULL);
 }
 
 enum heap_status backend_free(struct heap *h, char *hdr)
 {
     struct segment *s = segment_of(h, hdr);
-    struct block_info b, nb, pb;
+    struct block_info b, pb;
     if (!s || !block_read(h->key, hdr, &b)) return HS_CORRUPT;
-    uint32_t g = b.size, prev = b.prev;
-    char *next = hdr + (size_t)g * GRANULE, *dirty = hdr, *dirty_end = next;
-    if (!(h->flags & HEAP_DISABLE_COALESCE_ON_FREE_)) {
-        if (next < seg_end(s)) {
-            if (!block_read(h->key, next, &nb)) return HS_CORRUPT;
-            if (!(nb.flags & BLOCK_BUSY)) {
-                if (!fl_remove(h, next, nb.size)) return HS_CORRUPT;
-                g += nb.size;
-                dirty_end = next + BLOCK_HEADER_SIZE + sizeof(struct free_links);
-            }
-        }
-        if (prev) {
-            char *p = hdr - (size_t)prev * GRANULE;
-            if (p < seg_first(s) || !block_read(h->key, p, &pb) || pb.size != prev) return HS_CORRUPT;
-            if (!(pb.flags & BLOCK_BUSY)) {
-                if (!fl_remove(h, p, pb.size)) return HS_CORRUPT;
-                hdr = p;
-                g += pb.size;
-                prev = pb.prev;
-            }
+    size_t g = b.size;
+    uint32_t prev = b.prev;
+    char *freed = hdr;
+    if (prev && coalescing(h)) {
+        char *p = hdr - (size_t)prev * GRANULE;
+        if (p < seg_first(s) || !block_read(h->key, p, &pb) || pb.size != prev) return HS_CORRUPT;
+        if (!(pb.flags & BLOCK_BUSY)) {
+            if (!fl_remove(h, p, pb.size)) return HS_CORRUPT;
+            block_poison(h->key, hdr);
+            hdr = p;
+            g += pb.size;
+            prev = pb.prev;
         }
     }
-    make_free(h, s, hdr, g, prev, dirty, dirty_end);
-    trim(h, s, hdr, g);
+    s->busy--;
+    free_run(h, s, hdr, g, prev, freed, freed + (size_t)b.size * GRANULE, coalescing(h));
+    trim(h, s, hdr, prev);
     return HS_OK;
 }
 
@@ -306,23 +363,15 @@ int backend_resize(struct heap *h, char *hdr, size_t bytes, size_t user_size)
         if (!fl_remove(h, next, nb.size)) { corrupt(h, next); return 0; }
         if ((nb.flags & BLOCK_FILLED) && !debug_free_ok(h, next, (size_t)nb.size * GRANULE))
             heap_corruption_policy(h, HS_BAD_PATTERN, next + BLOCK_HEADER_SIZE);
-        have += nb.size;
-        set_prev(h, s, hdr + (size_t)have * GRANULE, have);
-    } else if (have - g >= MIN_BLOCK_GRANULES) {   /* shrink: the tail joins the free block behind */
-        char *tail = hdr + (size_t)g * GRANULE, *next = hdr + (size_t)have * GRANULE, *dirty_end = next;
-        uint32_t tg = have - g;
-        if (next < seg_end(s) && !(h->flags & HEAP_DISABLE_COALESCE_ON_FREE_)) {
-            if (!block_read(h->key, next, &nb)) { corrupt(h, next); return 0; }
-            if (!(nb.flags & BLOCK_BUSY)) {
-                if (!fl_remove(h, next, nb.size)) { corrupt(h, next); return 0; }
-                tg += nb.size;
-                dirty_end = next + BLOCK_HEADER_SIZE + sizeof(struct free_links);
-            }
-        }
-        make_free(h, s, tail, tg, g, tail, dirty_end);
+        block_poison(h->key, next);
+        have += nb.size;   /* may exceed what a header holds until the split */
+        if (have - g >= MIN_BLOCK_GRANULES) have = split(h, s, hdr, have, g);
+        else set_prev(h, s, hdr + (size_t)have * GRANULE, have);
+    } else if (have - g >= MIN_BLOCK_GRANULES) {   /* shrink: the tail joins the run behind */
+        char *tail = hdr + (size_t)g * GRANULE;
+        free_run(h, s, tail, have - g, g, tail, hdr + (size_t)have * GRANULE, coalescing(h));
         have = g;
     }
-    if (have > g) have = split(h, s, hdr, have, g);
     block_write(h->key, hdr, have, b.flags, b.prev,
                 (uint32_t)((size_t)have * GRANULE - BLOCK_HEADER_SIZE - user_size));
     return 1;
@@ -343,22 +392,17 @@ size_t backend_largest_free(struct heap *h)
 /* HeapCompact on a heap that does not coalesce on free: merge every run of free blocks. */
 void backend_coalesce_all(struct heap *h)
 {
-    for (struct segment *s = &h->seg0; s; s = s->next) {
-        char *hdr = seg_first(s), *end = seg_end(s);
-        while (hdr < end) {
-            struct block_info b, nb;
+    for (struct segment *s = &h->seg0; s; s = s->next)
+        for (char *hdr = seg_first(s); hdr < seg_end(s);) {
+            struct block_info b;
             if (!block_read(h->key, hdr, &b)) { corrupt(h, hdr); return; }
-            char *next = hdr + (size_t)b.size * GRANULE;
-            if (!(b.flags & BLOCK_BUSY) && next < end && block_read(h->key, next, &nb) &&
-                !(nb.flags & BLOCK_BUSY)) {
-                if (!fl_remove(h, hdr, b.size) || !fl_remove(h, next, nb.size)) { corrupt(h, hdr); return; }
-                make_free(h, s, hdr, b.size + nb.size, b.prev, next,
-                          next + BLOCK_HEADER_SIZE + sizeof(struct free_links));
-                continue;   /* look at the merged block again */
+            if (!(b.flags & BLOCK_BUSY)) {
+                if (!fl_remove(h, hdr, b.size)) { corrupt(h, hdr); return; }
+                hdr = free_run(h, s, hdr, b.size, b.prev, NULL, NULL, 1);
+                if (!block_read(h->key, hdr, &b)) { corrupt(h, hdr); return; }
             }
-            hdr = next;
+            hdr += (size_t)b.size * GRANULE;
         }
-    }
 }
 
 /* Count listed free blocks, checking every link; 0 when a list is damaged. */

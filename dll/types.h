@@ -71,6 +71,7 @@
 #define LARGE_THRESHOLD     (0xFE00u * GRANULE)   /* block bytes above this go to large.c */
 #define LARGE_HEADER_SIZE   (8 * sizeof(void *))
 #define MAX_BACKEND_GRANULES 0xFFFFu
+#define FREE_CHUNK_GRANULES 0xFFF0u    /* longer free runs are kept as several blocks */
 
 #define LFH_MAX_BLOCK       16384u        /* Windows' LFH serves up to 16 KB */
 #define LFH_ACTIVATION      18u           /* the 18th allocation of a class turns it on */
@@ -131,7 +132,7 @@ struct segment {
     struct segment *next;  /* creation order; the first segment lives in struct heap */
     size_t header_size;    /* bytes before the first block's header, less GRANULE - 8 */
     uint32_t last_prev;    /* size in granules of the block that ends at the blocks' end */
-    uint32_t reserved;
+    uint32_t busy;         /* busy blocks: an extra segment with none goes back */
 };
 
 /* 8P bytes in front of a large block's user data; the last 8 are its struct block. */
@@ -198,6 +199,7 @@ struct heap {
     uint32_t compat;                 /* HeapCompatibilityInformation: 0 or 2 */
     os_rlock lock;                   /* HeapLock and the back end */
     struct segment *last_segment;
+    struct segment *spare_segment;   /* one empty extra segment kept back */
     size_t next_segment_size;
     struct large *large_first, *large_last;
     struct lfh *_Atomic lfh;          /* published once the front end exists */

@@ -37,7 +37,7 @@ static int subseg_ok(struct heap *h, const struct subseg *ss)
 static int segment_ok(struct heap *h, const struct segment *s, size_t *free_blocks)
 {
     const char *hdr = seg_first(s), *end = seg_end(s);
-    uint32_t prev = 0;
+    uint32_t prev = 0, busy = 0;
     int prev_free = 0;
     while (hdr < end) {
         struct block_info b;
@@ -47,8 +47,9 @@ static int segment_ok(struct heap *h, const struct segment *s, size_t *free_bloc
             if ((b.flags & BLOCK_TAIL) && !debug_tail_ok(h, hdr, &b)) return 0;
             if ((b.flags & BLOCK_SUBSEG) && !subseg_ok(h, (const struct subseg *)(hdr + BLOCK_HEADER_SIZE))) return 0;
             prev_free = 0;
+            busy++;
         } else {
-            if (prev_free && !(h->flags & HEAP_DISABLE_COALESCE_ON_FREE_)) return 0;
+            if (prev_free && prev < FREE_CHUNK_GRANULES && !(h->flags & HEAP_DISABLE_COALESCE_ON_FREE_)) return 0;
             if ((b.flags & BLOCK_FILLED) && !debug_free_ok(h, hdr, (size_t)b.size * GRANULE)) return 0;
             (*free_blocks)++;
             prev_free = 1;
@@ -56,7 +57,7 @@ static int segment_ok(struct heap *h, const struct segment *s, size_t *free_bloc
         prev = b.size;
         hdr += (size_t)b.size * GRANULE;
     }
-    return hdr == end && s->last_prev == prev;
+    return hdr == end && s->last_prev == prev && s->busy == busy;
 }
 
 int heap_validate(struct heap *h)
