@@ -27,7 +27,11 @@ static inline char *seg_first(const struct segment *s)
 {
     return s->base + s->header_size + GRANULE - BLOCK_HEADER_SIZE;
 }
-static inline char *seg_end(const struct segment *s) { return s->commit_end - (GRANULE - BLOCK_HEADER_SIZE); }
+/* commit_end changes under the heap lock but is read without it on the front end's
+ * free path (a slot lies in the committed part either way): relaxed atomic accesses. */
+static inline char *seg_commit_end(const struct segment *s) { return __atomic_load_n(&s->commit_end, __ATOMIC_RELAXED); }
+static inline void seg_set_commit_end(struct segment *s, char *end) { __atomic_store_n(&s->commit_end, end, __ATOMIC_RELAXED); }
+static inline char *seg_end(const struct segment *s) { return seg_commit_end(s) - (GRANULE - BLOCK_HEADER_SIZE); }
 
 /* The segment of this heap whose blocks area holds addr, or NULL. Safe for any address. */
 static inline struct segment *segment_of(const struct heap *h, const void *addr)

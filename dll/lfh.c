@@ -95,10 +95,12 @@ static struct subseg *subseg_new(struct heap *h, unsigned cls, uint32_t slots)
     uint32_t block = class_block[cls];
     size_t words = (slots + 63) / 64;
     size_t data = SUBSEG_FIRST_SLOT + (size_t)slots * block + words * 8;
-    heap_lock(h, 0);
+    heap_lock(h, 0);   /* held until the slots are set up: walks must never see them half made */
     char *hdr = backend_alloc(h, backend_block_bytes(data, 0), data, BLOCK_SUBSEG);
-    heap_unlock(h, 0);
-    if (!hdr) return NULL;
+    if (!hdr) {
+        heap_unlock(h, 0);
+        return NULL;
+    }
     struct subseg *s = (struct subseg *)(hdr + BLOCK_HEADER_SIZE);
     s->signature = subseg_key(h);
     s->cls = (uint16_t)cls;
@@ -110,6 +112,7 @@ static struct subseg *subseg_new(struct heap *h, unsigned cls, uint32_t slots)
     for (size_t w = 0; w < words; w++) s->bitmap[w] = ~0ull;
     if (slots % 64) s->bitmap[words - 1] = (1ull << (slots % 64)) - 1;
     for (uint32_t i = 0; i < slots; i++) block_write(h->key, subseg_slot(s, i), i, BLOCK_LFH, cls, 0);
+    heap_unlock(h, 0);
     return s;
 }
 

@@ -136,7 +136,7 @@ void segment_init(struct heap *h, struct segment *s, char *base, size_t header, 
     s->r.kind = REGION_SEGMENT;
     s->r.heap = h;
     s->base = base;
-    s->commit_end = base + commit;
+    seg_set_commit_end(s, base + commit);
     s->reserve_end = base + reserve;
     s->next = NULL;
     s->header_size = header;
@@ -176,7 +176,7 @@ static char *segment_extend(struct heap *h, struct segment *s, size_t bytes)
     uint32_t prev = s->last_prev;
     size_t g;
     struct block_info b;
-    s->commit_end += bytes;
+    seg_set_commit_end(s, s->commit_end + bytes);
     g = (size_t)(seg_end(s) - old_end) / GRANULE;
     if (prev) {
         char *last = old_end - (size_t)prev * GRANULE;
@@ -314,7 +314,7 @@ static void trim(struct heap *h, struct segment *s, char *run, uint32_t prev)
         if (q < keep) block_poison(h->key, q);
     }
     os_decommit(keep, (size_t)(s->commit_end - keep));
-    s->commit_end = keep;
+    seg_set_commit_end(s, keep);
     make_free(h, s, run, (size_t)(seg_end(s) - run) / GRANULE, prev, NULL, NULL);
 }
 
