@@ -79,6 +79,8 @@ _Noreturn void os_terminate(uint32_t status);  /* fail-fast on heap corruption *
 uint64_t os_random(void);
 int      os_getenv(const char *name, char *buf, size_t size);  /* length, or -1 */
 void     os_write_stderr(const char *s, size_t n);
+uint32_t os_process_id(void);
+void     os_process_name(char *buf, size_t size);   /* the executable's file name */
 void     os_at_exit(void (*fn)(void));             /* natively; the DLL reports from DllMain */
 uint32_t os_global_flags(void);                /* the process's NtGlobalFlag */
 

@@ -183,6 +183,16 @@ void os_write_stderr(const char *s, size_t n)
 
 void os_at_exit(void (*fn)(void)) { atexit(fn); }
 
+uint32_t os_process_id(void) { return (uint32_t)getpid(); }
+
+void os_process_name(char *buf, size_t size)
+{
+    FILE *f = fopen("/proc/self/comm", "r");
+    if (!f || !fgets(buf, (int)size, f)) snprintf(buf, size, "?");
+    if (f) fclose(f);
+    buf[strcspn(buf, "\n")] = 0;
+}
+
 /* Natively there is no PEB: LFHEAP_GLOBALFLAG (hex, NtGlobalFlag bits) stands in for the
  * Image File Execution Options GlobalFlag value. */
 uint32_t os_global_flags(void)

@@ -190,6 +190,21 @@ void os_write_stderr(const char *s, size_t n)
 
 void os_at_exit(void (*fn)(void)) { (void)fn; }
 
+uint32_t os_process_id(void)   /* TEB->ClientId.UniqueProcess */
+{
+    return (uint32_t)*(ULONG_PTR *)(teb() + (sizeof(void *) == 8 ? 0x40 : 0x20));
+}
+
+void os_process_name(char *buf, size_t size)   /* PEB->ProcessParameters->ImagePathName */
+{
+    char *params = *(char **)(peb() + (sizeof(void *) == 8 ? 0x20 : 0x10));
+    LFH_UNICODE_STRING *path = (LFH_UNICODE_STRING *)(params + (sizeof(void *) == 8 ? 0x60 : 0x38));
+    size_t n = path->Length / 2, start = n, i;
+    while (start && path->Buffer[start - 1] != '\\' && path->Buffer[start - 1] != '/') start--;
+    for (i = 0; start + i < n && i + 1 < size; i++) buf[i] = (char)path->Buffer[start + i];
+    if (size) buf[i] = 0;
+}
+
 uint32_t os_global_flags(void) { return *(uint32_t *)(peb() + (sizeof(void *) == 8 ? 0xBC : 0x68)); }
 
 /* ---- the system heap: ntdll's, through kernelbase's exports ---------------------------- */

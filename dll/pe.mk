@@ -19,7 +19,22 @@ build/$(1)/lfheap.dll: $$($(1)_OBJS) build/$(1)/lfheap.def build/$(1)/libkernelb
 build/$(1)/kernel32.dll: $$($(1)_OBJS) build/$(1)/kernel32.def build/$(1)/libkernelbase.a build/kernel32-spec.checked
 	$$(AM_V_CCLD)$(2) -shared -nostdlib -o $$@ $$($(1)_OBJS) build/$(1)/kernel32.def \
 	    -Lbuild/$(1) $$(PE_LIBS) -Wl,--entry,$(5) $(6)
-PE_DLLS += build/$(1)/lfheap.dll build/$(1)/kernel32.dll build/$(1)/liblfheap.a
+build/$(1)/kernel32.exports: build/$(1)/kernel32.dll tools/pe-info$$(EXEEXT)
+	$$(AM_V_GEN)tools/pe-info exports $$< > $$@
+build/$(1)/tests/%.exe: $$(srcdir)/tests/wine/%.c
+	@mkdir -p $$(@D)
+	$$(AM_V_CC)$(2) -O2 -Wall -o $$@ $$< -lole32 -loleaut32 -lshell32
+build/$(1)/tests/stress.exe: $$(srcdir)/tests/stress.c
+	@mkdir -p $$(@D)
+	$$(AM_V_CC)$(2) -O2 -Wall -o $$@ $$<
+build/$(1)/tests/seed.exe: $$(srcdir)/conformance/seed_getprocessheaps.c
+	@mkdir -p $$(@D)
+	$$(AM_V_CC)$(2) -O2 -DSIZETMult=SizeTMult -o $$@ $$<
+build/$(1)/tests/seed-lfheap.exe: $$(srcdir)/conformance/seed_getprocessheaps.c build/$(1)/liblfheap.a
+	@mkdir -p $$(@D)
+	$$(AM_V_CC)$(2) -O2 -DSIZETMult=SizeTMult -o $$@ $$< build/$(1)/liblfheap.a
+PE_TESTS += $$(addprefix build/$(1)/tests/,mixed.exe corrupt.exe stress.exe seed.exe seed-lfheap.exe)
+PE_DLLS += build/$(1)/lfheap.dll build/$(1)/kernel32.dll build/$(1)/liblfheap.a build/$(1)/kernel32.exports
 endef
 
 comma = ,

@@ -39,15 +39,25 @@ void stats_report(void)
     struct out o;
     uint64_t total = 0;
     unsigned heaps = 0;
+    char prefix[96], name[64];
     if (!stats_enabled) return;
     o.n = 0;
+    os_process_name(name, sizeof name);
+    /* "lfheap[name pid]: " starts every line: a Wine session has several processes */
+    size_t k = 0;
+    for (const char *c = "lfheap["; *c; c++) prefix[k++] = *c;
+    for (const char *c = name; *c && k < 70; c++) prefix[k++] = *c;
+    prefix[k++] = ' ';
+    prefix[k] = 0;
     registry_lock();
     for (struct heap *h = registry_first(); h; h = h->reg_next) {
         uint64_t lfh = 0, backend = atomic_load(&h->backend_allocs), large = atomic_load(&h->large_allocs);
         for (unsigned c = 0; h->lfh && c < nclasses; c++) lfh += tcache_served(h, c);
         total += lfh + backend + large;
         heaps++;
-        put(&o, "lfheap: heap ");
+        put(&o, prefix);
+        put_num(&o, os_process_id(), 10);
+        put(&o, "]: heap ");
         put_num(&o, (uintptr_t)h, 16);
         put(&o, h->is_process_heap ? " (process heap)" : "");
         put(&o, ": ");
@@ -60,7 +70,9 @@ void stats_report(void)
         put_num(&o, large, 10);
         put(&o, "\n");
         if (!lfh) continue;
-        put(&o, "lfheap:   by slot size:");
+        put(&o, prefix);
+        put_num(&o, os_process_id(), 10);
+        put(&o, "]:   by slot size:");
         for (unsigned c = 0; c < nclasses; c++) {
             uint64_t n = tcache_served(h, c);
             if (!n) continue;
@@ -72,7 +84,9 @@ void stats_report(void)
         put(&o, "\n");
     }
     registry_unlock();
-    put(&o, "lfheap: ");
+    put(&o, prefix);
+    put_num(&o, os_process_id(), 10);
+    put(&o, "]: ");
     put_num(&o, total, 10);
     put(&o, " allocations served in ");
     put_num(&o, heaps, 10);

@@ -1,0 +1,130 @@
+#!/bin/sh
+# The Wine tests: scenarios.sh SCENARIO ARCH (run by the tests/wine/*.test wrappers).
+. "$srcdir/tests/wine/lib.sh"
+scenario=$1 arch=$2
+need_arch "$arch"
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+case $scenario in
+
+# The seed example (GetProcessHeaps twice, HeapAlloc/HeapFree on the process heap) with
+# lfheap swapped in, and linked against lfheap.dll on Wine's kernel32.
+seed)
+    use_prefix run
+    LFHEAP_STATS=1 "$LFHEAP_WINE" run "$(exe "$arch" seed)" > "$out" 2> "$err" || fail "seed.exe failed: $(cat "$err")"
+    n=$(sed -n 's/^Process has \([0-9]*\) heaps\.\r*$/\1/p' "$out")
+    [ -n "$n" ] && [ "$n" -ge 1 ] || fail "no heap count in: $(cat "$out")"
+    [ "$(grep -c '^Heap [0-9]* at address: ' "$out")" = "$n" ] || fail "not $n heap lines: $(cat "$out")"
+    stats_of seed.exe "$err" | grep -q '(process heap): [1-9][0-9]* allocations' ||
+        fail "lfheap did not serve seed.exe's process heap: $(cat "$err")"
+    dir=$(mktemp -d)
+    cp "$(exe "$arch" seed-lfheap)" "$top/build/$arch/lfheap.dll" "$dir/"
+    (cd "$dir" && LFHEAP_STATS=1 wine ./seed-lfheap.exe > "$out" 2> "$err")
+    rc=$?
+    rm -rf "$dir"
+    [ $rc = 0 ] || fail "seed-lfheap.exe failed: $(cat "$err")"
+    grep -q '^Process has [0-9]* heaps' "$out" || fail "seed-lfheap.exe printed: $(cat "$out")"
+    stats_of seed-lfheap.exe "$err" | grep -q '(process heap): [1-9][0-9]* allocations' ||
+        fail "lfheap.dll did not serve seed-lfheap.exe: $(cat "$err")"
+    pass "seed example through the swap-in and through lfheap.dll ($arch)"
+    ;;
+
+# Threads sharing heaps, cross-thread frees, HeapLock + HeapWalk and HeapValidate beside.
+stress)
+    use_prefix run
+    LFHEAP_STATS=1 "$LFHEAP_WINE" run "$(exe "$arch" stress)" 8 40000 > "$out" 2> "$err" ||
+        fail "stress.exe failed: $(cat "$out" "$err")"
+    grep -q 'operations: ok' "$out" || fail "stress.exe printed: $(cat "$out")"
+    stats_of stress.exe "$err" | grep -q 'front end [1-9]' || fail "lfheap's front end did not serve stress.exe: $(cat "$err")"
+    pass "8 threads under the swap-in ($arch)"
+    ;;
+
+# Wine's DLLs and lfheap sharing the process heap: the same program passes on both heaps.
+mixed)
+    use_prefix run
+    wine "$(exe "$arch" mixed)" > "$out" 2> "$err" || fail "on Wine's heap: $(cat "$out")"
+    LFHEAP_STATS=1 "$LFHEAP_WINE" run "$(exe "$arch" mixed)" > "$out" 2> "$err" || fail "with lfheap: $(cat "$out")"
+    grep -q ', 0 failed' "$out" || fail "$(cat "$out")"
+    stats_of mixed.exe "$err" | grep -q 'allocations served' || fail "lfheap was not active: $(cat "$err")"
+    pass "$(cat "$out") on both heaps ($arch)"
+    ;;
+
+# Detected corruption: 64-bit ends the process with STATUS_HEAP_CORRUPTION (exit status
+# 0x74 through wine), 32-bit fails the call; LFHEAP_CORRUPTION=fail keeps it alive;
+# Wine's heap fails the call (ERROR_INVALID_PARAMETER).
+corrupt)
+    use_prefix run
+    bin=$(exe "$arch" corrupt)
+    wine "$bin" double-free > "$out" 2> "$err"
+    grep -q 'returned 0, last error 87' "$out" || fail "Wine's heap: $(cat "$out")"
+    "$LFHEAP_WINE" run "$bin" double-free > "$out" 2> "$err"
+    rc=$?
+    if [ "$arch" = x86_64 ]; then
+        [ $rc = 116 ] || fail "expected exit status 116 (0xC0000374), got $rc: $(cat "$out" "$err")"
+        grep -q 'heap corruption (double free)' "$err" || fail "no diagnostic: $(cat "$err")"
+    else
+        grep -q 'returned 0, last error 87' "$out" || fail "32-bit double free: $(cat "$out" "$err")"
+    fi
+    LFHEAP_CORRUPTION=fail "$LFHEAP_WINE" run "$bin" interior > "$out" 2> "$err"
+    grep -q 'returned 0, last error 87' "$out" || fail "LFHEAP_CORRUPTION=fail: $(cat "$out" "$err")"
+    LFHEAP_CORRUPTION=fail "$LFHEAP_WINE" run "$bin" terminate > "$out" 2> "$err"
+    rc=$?
+    [ $rc = 116 ] || fail "HeapEnableTerminationOnCorruption must end the process, got $rc: $(cat "$out")"
+    pass "corruption outcomes ($arch)"
+    ;;
+
+# install, then uninstall, for the prefix and for one program; nothing may stay behind.
+install)
+    use_prefix install
+    bin=$(exe "$arch" mixed) other=$(exe "$arch" seed)
+    leftovers() { find "$WINEPREFIX" \( -iname '*lfheap*' -o -iname k32wine.dll \) | grep -v '\.lock$' || true; }
+    override() { wine reg query 'HKCU\Software\Wine\DllOverrides' /v kernel32 2>/dev/null | grep -i kernel32 || true; }
+    before=$(md5sum "$WINEPREFIX"/drive_c/windows/system*/kernel32.dll "$WINEPREFIX"/drive_c/windows/syswow64/kernel32.dll 2>/dev/null)
+    "$LFHEAP_WINE" install > "$out" 2>&1 || fail "install: $(cat "$out")"
+    "$LFHEAP_WINE" status > "$out" 2>&1
+    grep -q 'prefix-wide: native,builtin (lfheap active' "$out" || fail "status after install: $(cat "$out")"
+    LFHEAP_STATS=1 wine "$bin" > /dev/null 2> "$err"
+    stats_of mixed.exe "$err" | grep -q 'allocations served' || fail "installed, but not active: $(cat "$err")"
+    "$LFHEAP_WINE" uninstall > "$out" 2>&1 || fail "uninstall: $(cat "$out")"
+    [ -z "$(leftovers)" ] || fail "left behind: $(leftovers)"
+    [ -z "$(override)" ] || fail "override left behind: $(override)"
+    after=$(md5sum "$WINEPREFIX"/drive_c/windows/system*/kernel32.dll "$WINEPREFIX"/drive_c/windows/syswow64/kernel32.dll 2>/dev/null)
+    [ "$before" = "$after" ] || fail "kernel32.dll not restored"
+    LFHEAP_STATS=1 wine "$bin" > /dev/null 2> "$err"
+    [ -z "$(stats_of mixed.exe "$err")" ] || fail "still active after uninstall"
+
+    "$LFHEAP_WINE" install --app mixed.exe > "$out" 2>&1 || fail "install --app: $(cat "$out")"
+    "$LFHEAP_WINE" status > "$out" 2>&1
+    grep -q 'program: mixed.exe (lfheap active)' "$out" || fail "status after install --app: $(cat "$out")"
+    LFHEAP_STATS=1 wine "$bin" > /dev/null 2> "$err"
+    stats_of mixed.exe "$err" | grep -q 'allocations served' || fail "--app: not active for mixed.exe"
+    LFHEAP_STATS=1 wine "$other" > /dev/null 2> "$err"
+    [ -z "$(stats_of seed.exe "$err")" ] || fail "--app mixed.exe: active for seed.exe too"
+    "$LFHEAP_WINE" uninstall > "$out" 2>&1 || fail "uninstall: $(cat "$out")"
+    [ -z "$(leftovers)" ] || fail "left behind: $(leftovers)"
+    wine reg query 'HKCU\Software\Wine\AppDefaults\mixed.exe\DllOverrides' /v kernel32 > /dev/null 2>&1 &&
+        fail "per-program override left behind"
+    pass "install and uninstall, prefix-wide and per program ($arch)"
+    ;;
+
+# Clear errors for what cannot work.
+errors)
+    use_prefix run
+    "$LFHEAP_WINE" status --prefix "$top/build" > "$out" 2>&1 && fail "status on a non-prefix succeeded"
+    grep -q 'is not a Wine prefix' "$out" || fail "status on a non-prefix said: $(cat "$out")"
+    "$LFHEAP_WINE" run "$srcdir/configure.ac" > "$out" 2>&1 && fail "running a text file succeeded"
+    grep -q 'not a Windows program' "$out" || fail "running a text file said: $(cat "$out")"
+    "$LFHEAP_WINE" uninstall > "$out" 2>&1 && fail "uninstall without install succeeded"
+    grep -q 'not installed' "$out" || fail "uninstall without install said: $(cat "$out")"
+    "$LFHEAP_WINE" frobnicate > "$out" 2>&1 && fail "an unknown command succeeded"
+    grep -q '^usage:' "$out" || fail "an unknown command said: $(cat "$out")"
+    if [ -f "$(exe i386 seed)" ] && [ ! -f "$WINE_DLLDIR32/kernel32.dll" ]; then
+        "$LFHEAP_WINE" run "$(exe i386 seed)" > "$out" 2>&1 && fail "a 32-bit program ran without 32-bit Wine"
+        grep -q '32-bit Wine is not installed' "$out" || fail "a 32-bit program without 32-bit Wine said: $(cat "$out")"
+    fi
+    pass "errors are reported ($arch)"
+    ;;
+
+*) fail "unknown scenario $scenario" ;;
+esac
