@@ -33,6 +33,10 @@ build/$(1)/tests/seed.exe: $$(srcdir)/conformance/seed_getprocessheaps.c
 build/$(1)/tests/seed-lfheap.exe: $$(srcdir)/conformance/seed_getprocessheaps.c build/$(1)/liblfheap.a
 	@mkdir -p $$(@D)
 	$$(AM_V_CC)$(2) -O2 -DSIZETMult=SizeTMult -o $$@ $$< build/$(1)/liblfheap.a
+build/$(1)/conformance/%.exe: $$(srcdir)/conformance/%.c $$(srcdir)/conformance/conform.h
+	@mkdir -p $$(@D)
+	$$(AM_V_CC)$(2) -O2 -Wall -Wno-unused-function -o $$@ $$<
+PE_TESTS += $$(addprefix build/$(1)/conformance/,$$(addsuffix .exe,$$(CONFORMANCE_AREAS)))
 PE_TESTS += $$(addprefix build/$(1)/tests/,mixed.exe corrupt.exe stress.exe seed.exe seed-lfheap.exe)
 PE_DLLS += build/$(1)/lfheap.dll build/$(1)/kernel32.dll build/$(1)/liblfheap.a build/$(1)/kernel32.exports
 endef
