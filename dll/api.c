@@ -12,7 +12,7 @@
  * before touching it); every other foreign pointer fails with ERROR_INVALID_PARAMETER.
  * Return values, last errors and exceptions follow ../shared/SEMANTICS.md.
  */
-#include "heap.h"
+#include "fast.h"
 
 #define ERROR_SUCCESS_            0u
 #define ERROR_INVALID_HANDLE_     6u
@@ -49,7 +49,7 @@ static inline int system_block(struct heap *h, const void *p)
     return h == process_heap && sys_owns(sys_process_heap(), p);
 }
 
-static void *fail_alloc(struct heap *h, uint32_t flags, enum heap_status st, const void *p)
+static OS_NOINLINE void *fail_alloc(struct heap *h, uint32_t flags, enum heap_status st, const void *p)
 {
     if (st == HS_NO_MEMORY) {
         if ((h->flags | flags) & HEAP_GENERATE_EXCEPTIONS_) os_raise(STATUS_NO_MEMORY_);
@@ -62,35 +62,56 @@ static void *fail_alloc(struct heap *h, uint32_t flags, enum heap_status st, con
 
 void *LFH_WINAPI lfh_GetProcessHeap(void) { return sys_process_heap(); }
 
-void *LFH_WINAPI lfh_HeapAlloc(void *handle, uint32_t flags, size_t size)
+/* HeapAlloc and HeapFree keep their common case short: an lfheap heap, a block the
+ * front end serves. Everything else (initialisation, foreign handles and pointers,
+ * failures) is out of line. */
+static OS_NOINLINE void *alloc_other(void *handle, uint32_t flags, size_t size)
 {
     enum heap_status st;
     lfheap_ready();
     struct heap *h = ours(handle);
-    if (OS_UNLIKELY(!h)) {
+    if (!h) {
         if (is_system(handle)) return sys_alloc(handle, flags, size);
         os_set_last_error(ERROR_INVALID_HANDLE_);
         return NULL;
     }
     void *p = heap_alloc(h, flags, size, &st);
-    return OS_LIKELY(p != NULL) ? p : fail_alloc(h, flags, st, NULL);
+    return p ? p : fail_alloc(h, flags, st, NULL);
 }
 
-lfh_bool LFH_WINAPI lfh_HeapFree(void *handle, uint32_t flags, void *p)
+void *LFH_WINAPI lfh_HeapAlloc(void *handle, uint32_t flags, size_t size)
 {
-    if (!p) return 1;   /* before the handle is looked at, as on Windows */
+    enum heap_status st;
+    struct heap *h = lfheap_initialised() ? ours(handle) : NULL;
+    if (OS_LIKELY(h != NULL)) {
+        void *p = heap_alloc(h, flags, size, &st);
+        if (OS_LIKELY(p != NULL)) return p;
+    }
+    return alloc_other(handle, flags, size);
+}
+
+static OS_NOINLINE lfh_bool free_other(void *handle, uint32_t flags, void *p)
+{
     lfheap_ready();
     struct heap *h = ours(handle);
-    if (OS_UNLIKELY(!h)) {
+    if (!h) {
         if (is_system(handle)) return sys_free(handle, flags, p);
         os_set_last_error(ERROR_INVALID_HANDLE_);
         return 0;
     }
     enum heap_status st = heap_free(h, flags, p);
-    if (OS_LIKELY(st == HS_OK)) return 1;
+    if (st == HS_OK) return 1;
     if (st == HS_NOT_OURS && system_block(h, p)) return sys_free(sys_process_heap(), flags, p);
     os_set_last_error(heap_corruption_policy(h, st, p));
     return 0;
+}
+
+lfh_bool LFH_WINAPI lfh_HeapFree(void *handle, uint32_t flags, void *p)
+{
+    if (!p) return 1;   /* before the handle is looked at, as on Windows */
+    struct heap *h = lfheap_initialised() ? ours(handle) : NULL;
+    if (OS_LIKELY(h != NULL && heap_free(h, flags, p) == HS_OK)) return 1;
+    return free_other(handle, flags, p);
 }
 
 void *LFH_WINAPI lfh_HeapReAlloc(void *handle, uint32_t flags, void *p, size_t size)

@@ -50,6 +50,18 @@ static inline void block_poison(uint64_t key, char *hdr)
     __atomic_store_n((uint64_t *)hdr, (1ull << 24) ^ key, __ATOMIC_RELAXED);
 }
 
+/* The XOR that turns a stored header into the same header with its flags changed by
+ * flags_xor and its unused field by unused_xor; the check byte is kept right, so a busy
+ * slot and a free one differ by one XOR of the stored word. */
+static inline uint64_t block_delta(uint32_t flags_xor, uint32_t unused_xor)
+{
+    uint32_t check = (flags_xor ^ unused_xor ^ unused_xor >> 8) & 0xff;
+    return (uint64_t)flags_xor << 16 | (uint64_t)check << 24 | (uint64_t)unused_xor << 48;
+}
+
+static inline uint64_t block_load(const char *hdr) { return __atomic_load_n((const uint64_t *)hdr, __ATOMIC_RELAXED); }
+static inline void block_store(char *hdr, uint64_t v) { __atomic_store_n((uint64_t *)hdr, v, __ATOMIC_RELAXED); }
+
 /* 0 when the check byte does not match: not a header, or a damaged one. */
 static inline int block_read(uint64_t key, const char *hdr, struct block_info *b)
 {

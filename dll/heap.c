@@ -8,21 +8,18 @@
  * address is ours and whose (nothing is read before that), the header's check byte says
  * whether it is a block start, the flags say whether it is busy.
  */
-#include "heap.h"
+#include "fast.h"
 
 struct heap *process_heap;
 
 static os_lock registry;
 static struct heap *reg_first, *reg_last;
 static uint64_t next_id = 1;
-static _Atomic int init_state;        /* 0 not started, 1 running, 2 done */
+_Atomic int lfheap_init_state;        /* 0 not started, 1 running, 2 done */
 static _Atomic int terminate_on_corruption;
 static enum { POLICY_WINDOWS, POLICY_FAIL, POLICY_TERMINATE } corruption_policy;
 int stats_enabled;
 
-/* Flags a call may add to the heap's own (the rest of a call's flags are ignored). */
-#define CALL_FLAGS (HEAP_NO_SERIALIZE_ | HEAP_GENERATE_EXCEPTIONS_ | HEAP_ZERO_MEMORY_ | \
-                    HEAP_REALLOC_IN_PLACE_ONLY_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_)
 #define TAIL_BYTES GRANULE
 
 /* ---- registry ------------------------------------------------------------------------ */
@@ -189,8 +186,8 @@ void heap_destroy(struct heap *h)
 static int init_slow(void)
 {
     int expected = 0;
-    if (!atomic_compare_exchange_strong(&init_state, &expected, 1)) {
-        while (atomic_load(&init_state) != 2) {}
+    if (!atomic_compare_exchange_strong(&lfheap_init_state, &expected, 1)) {
+        while (atomic_load(&lfheap_init_state) != 2) {}
         return 1;
     }
     char buf[16];
@@ -219,13 +216,13 @@ static int init_slow(void)
             heap_unlock(process_heap, 0);
         }
     }
-    atomic_store(&init_state, 2);
+    atomic_store(&lfheap_init_state, 2);
     return 1;
 }
 
 int lfheap_ready(void)
 {
-    if (OS_LIKELY(atomic_load_explicit(&init_state, memory_order_acquire) == 2)) return 1;
+    if (OS_LIKELY(atomic_load_explicit(&lfheap_init_state, memory_order_acquire) == 2)) return 1;
     return init_slow();
 }
 
@@ -274,20 +271,11 @@ static void *alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_stat
     return p;
 }
 
-void *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
+/* Everything heap_alloc in fast.h does not serve: the back end, large blocks, debug
+ * heaps, classes the front end has not taken over. */
+void *heap_alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
 {
-    flags = h->flags | (flags & CALL_FLAGS);
-    struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
-    if (OS_LIKELY(l && n <= lfh_max_request() && !(flags & HEAP_DEBUG_FLAGS_))) {
-        unsigned cls = lfh_class_of(n);
-        if (OS_LIKELY(atomic_load_explicit(&l->on[cls], memory_order_relaxed))) {
-            void *p = tcache_alloc(h, cls, n);
-            if (OS_UNLIKELY(!p)) { *st = HS_NO_MEMORY; return NULL; }
-            if (flags & HEAP_ZERO_MEMORY_) memset(p, 0, n);
-            return p;
-        }
-    }
-    return alloc_slow(h, flags, n, st);
+    return alloc_slow(h, h->flags | (flags & CALL_FLAGS), n, st);
 }
 
 /* Classify p for heap h. On success *b is its header and *where its region; for LFH
@@ -307,7 +295,7 @@ enum heap_status heap_check_block(struct heap *h, const void *p, struct block_in
     if ((uintptr_t)p % GRANULE || hdr < seg_first(s) || hdr >= seg_end(s)) return HS_CORRUPT;
     if (!block_read(h->key, hdr, b)) return HS_CORRUPT;
     if (b->flags & BLOCK_LFH) {
-        if (!lfh_subseg_of(h, hdr, b)) return HS_CORRUPT;
+        if (!subseg_checked(h, s, hdr, b)) return HS_CORRUPT;
     } else {
         if (b->flags & (BLOCK_INTERNAL | BLOCK_SUBSEG | BLOCK_LARGE)) return HS_CORRUPT;
         const char *next = hdr + (size_t)b->size * GRANULE;
@@ -342,7 +330,7 @@ size_t block_user_size(struct heap *h, const void *p, const struct block_info *b
     return (size_t)b->size * GRANULE - BLOCK_HEADER_SIZE - b->unused;
 }
 
-enum heap_status heap_free(struct heap *h, uint32_t flags, void *p)
+enum heap_status heap_free_slow(struct heap *h, uint32_t flags, void *p)
 {
     struct block_info b;
     int locked;

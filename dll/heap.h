@@ -23,10 +23,7 @@ enum heap_status {
 #define MIN_BLOCK_GRANULES 2u   /* header + two free-list links: 32 bytes x64, 16 x86 */
 
 /* ---- segments ------------------------------------------------------------------------ */
-static inline char *seg_first(const struct segment *s)
-{
-    return s->base + s->header_size + GRANULE - BLOCK_HEADER_SIZE;
-}
+static inline char *seg_first(const struct segment *s) { return s->first_block; }
 /* commit_end changes under the heap lock but is read without it on the front end's
  * free path (a slot lies in the committed part either way): relaxed atomic accesses. */
 static inline char *seg_commit_end(const struct segment *s) { return __atomic_load_n(&s->commit_end, __ATOMIC_RELAXED); }
@@ -91,23 +88,41 @@ void   lfh_prime(struct heap *h, unsigned cls);         /* heap lock held */
 unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want);
 void   lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n);
 struct subseg *lfh_subseg_of(const struct heap *h, const char *hdr, const struct block_info *b);
+
+/* The subsegment of the LFH slot header hdr (header b) in segment s, when the header's
+ * class, index and the subsegment's signature agree; else NULL. */
+static inline struct subseg *subseg_checked(const struct heap *h, const struct segment *s, const char *hdr,
+                                            const struct block_info *b)
+{
+    if (OS_UNLIKELY(b->prev >= nclasses)) return NULL;
+    size_t off = (size_t)b->size * class_block[b->prev] + SUBSEG_FIRST_SLOT;
+    if (OS_UNLIKELY((size_t)(hdr - seg_first(s)) < off)) return NULL;
+    struct subseg *ss = (struct subseg *)(hdr - off);
+    if (OS_UNLIKELY(ss->signature != (SUBSEG_SIGNATURE ^ (uint32_t)h->key) || ss->cls != b->prev ||
+                    b->size >= ss->nslots))
+        return NULL;
+    return ss;
+}
 char  *subseg_slot(const struct subseg *s, unsigned idx);
 
-/* tcache.c — per-thread caches in front of lfh.c. */
+/* tcache.c — per-thread caches in front of lfh.c (fast paths in tcache.h). */
 void   tcache_init(void);
-void  *tcache_alloc(struct heap *h, unsigned cls, size_t n);
-void   tcache_free(struct heap *h, void *p, const struct block_info *b);   /* b: its busy header */
 void   tcache_flush_heap(struct heap *h);       /* the calling thread's cache for h */
 uint64_t tcache_served(struct heap *h, unsigned cls);
 
 /* heap.c */
 extern struct heap *process_heap;                /* serves the system's process heap handle */
 int    lfheap_ready(void);
+extern _Atomic int lfheap_init_state;   /* 2 once initialised */
+static inline int lfheap_initialised(void)
+{
+    return atomic_load_explicit(&lfheap_init_state, memory_order_acquire) == 2;
+}
 struct heap *heap_create(uint32_t options, size_t initial, size_t maximum);
 void   heap_destroy(struct heap *h);
 struct heap *heap_from_handle(const void *handle);
-void  *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum heap_status *st);
-enum heap_status heap_free(struct heap *h, uint32_t flags, void *p);
+void  *heap_alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st);
+enum heap_status heap_free_slow(struct heap *h, uint32_t flags, void *p);
 void  *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t n, enum heap_status *st);
 size_t heap_size(struct heap *h, uint32_t flags, const void *p, enum heap_status *st);
 enum heap_status heap_check_block(struct heap *h, const void *p, struct block_info *b);

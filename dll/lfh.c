@@ -5,7 +5,10 @@
  * steps per power of two up to 16 KB, so a block wastes at most 12.5%. A class's slots
  * come from subsegments: back-end blocks (flagged BLOCK_SUBSEG, so the back end never
  * merges them) holding a struct subseg, nslots slots and a bitmap of free slots. The
- * first subsegment of a class is about 4 KB and each next one doubles, up to 64 KB.
+ * first subsegment of a class is about 4 KB and each next one doubles, up to 256 KB.
+ *
+ * A class keeps up to LFH_EMPTY_KEEP subsegments whose slots are all free, so that a
+ * program cycling through a set of blocks does not return and refetch subsegments.
  *
  * Free slots are found through the bitmap rather than a list threaded through them, so
  * a write through a dangling pointer cannot redirect the allocator (Windows' LFH keeps a
@@ -20,9 +23,10 @@ uint8_t class_of_granules[LFH_MAX_BLOCK / 8 + 1];
 uint32_t nclasses;
 
 #define SUBSEG_FIRST_BYTES 4096u
-#define SUBSEG_MAX_BYTES   65536u
+#define SUBSEG_MAX_BYTES   262144u
 #define SUBSEG_MIN_SLOTS   4u
 #define SUBSEG_MAX_SLOTS   4096u
+#define LFH_EMPTY_KEEP     8u
 
 void lfh_init_classes(void)
 {
@@ -47,14 +51,8 @@ char *subseg_slot(const struct subseg *s, unsigned idx)
 
 struct subseg *lfh_subseg_of(const struct heap *h, const char *hdr, const struct block_info *b)
 {
-    if (b->prev >= nclasses) return NULL;
-    size_t off = (size_t)b->size * class_block[b->prev] + SUBSEG_FIRST_SLOT;
-    if ((uintptr_t)hdr < off) return NULL;
-    const char *sp = hdr - off;
-    if (!segment_of(h, sp)) return NULL;
-    struct subseg *s = (struct subseg *)sp;
-    if (s->signature != subseg_key(h) || s->cls != b->prev || b->size >= s->nslots) return NULL;
-    return s;
+    const struct segment *s = segment_of(h, hdr);
+    return s ? subseg_checked(h, s, hdr, b) : NULL;
 }
 
 int lfh_enable(struct heap *h)
@@ -126,6 +124,7 @@ void lfh_prime(struct heap *h, unsigned cls)
     if (!s) return;
     os_lock_acquire(&c->lock);
     c->nsubsegs++;
+    c->nempty++;
     list_add(c, s);
     os_lock_release(&c->lock);
 }
@@ -151,10 +150,12 @@ unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want)
                 c->next_slots = next > SUBSEG_MAX_SLOTS ? SUBSEG_MAX_SLOTS : next;
             }
             c->nsubsegs++;
+            c->nempty++;
             list_add(c, fresh);
             continue;
         }
         uint32_t words = ((uint32_t)s->nslots + 63) / 64;
+        if (s->nfree == s->nslots) c->nempty--;   /* it is about to be used */
         while (got < want && s->nfree) {
             while (!s->bitmap[s->hint]) s->hint++;
             uint64_t bits = s->bitmap[s->hint];
@@ -193,11 +194,14 @@ void lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n)
         if (w < s->hint) s->hint = w;
         s->nfree++;
         if (!s->listed) list_add(c, s);
-        /* An empty subsegment goes back to the back end, but each class keeps one. */
-        if (s->nfree == s->nslots && c->nsubsegs > 1 && nempty < 16) {
-            list_remove(c, s);
-            c->nsubsegs--;
-            empty[nempty++] = s;
+        if (s->nfree == s->nslots) {   /* empty: keep a few, give the rest back */
+            if (c->nempty < LFH_EMPTY_KEEP || nempty == 16) {
+                c->nempty++;
+            } else {
+                list_remove(c, s);
+                c->nsubsegs--;
+                empty[nempty++] = s;
+            }
         }
     }
     os_lock_release(&c->lock);

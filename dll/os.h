@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdatomic.h>
 #include <string.h>
 
 struct lfh_heap_entry;
@@ -24,6 +25,8 @@ struct lfh_heap_entry;
 #endif
 
 /* ---- virtual memory ---------------------------------------------------------------- */
+struct os_vm_counts { _Atomic unsigned long reserves, commits, decommits, releases; };
+extern struct os_vm_counts os_vm_counts;   /* system calls made, for LFHEAP_STATS */
 void *os_reserve(size_t size);                         /* 64 KB aligned, inaccessible */
 int   os_commit(void *addr, size_t size, int executable); /* 0 when the system refuses */
 void  os_decommit(void *addr, size_t size);

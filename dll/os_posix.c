@@ -62,8 +62,11 @@ hit:
 }
 
 /* ---- virtual memory --------------------------------------------------------------- */
+struct os_vm_counts os_vm_counts;
+
 void *os_reserve(size_t size)
 {
+    atomic_fetch_add_explicit(&os_vm_counts.reserves, 1, memory_order_relaxed);
     if (fault_now()) return NULL;
     size_t span = size + OS_GRANULARITY;
     if (span < size) return NULL;
@@ -77,17 +80,23 @@ void *os_reserve(size_t size)
 
 int os_commit(void *addr, size_t size, int executable)
 {
+    atomic_fetch_add_explicit(&os_vm_counts.commits, 1, memory_order_relaxed);
     if (fault_now()) return 0;
     return mprotect(addr, size, PROT_READ | PROT_WRITE | (executable ? PROT_EXEC : 0)) == 0;
 }
 
 void os_decommit(void *addr, size_t size)
 {
+    atomic_fetch_add_explicit(&os_vm_counts.decommits, 1, memory_order_relaxed);
     /* Replacing the mapping drops the pages, as MEM_DECOMMIT does. */
     mmap(addr, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 }
 
-void os_release(void *addr, size_t size) { munmap(addr, size); }
+void os_release(void *addr, size_t size)
+{
+    atomic_fetch_add_explicit(&os_vm_counts.releases, 1, memory_order_relaxed);
+    munmap(addr, size);
+}
 
 /* ---- locks --------------------------------------------------------------------------- */
 void os_lock_init(os_lock *l) { pthread_mutex_init((pthread_mutex_t *)l, NULL); }

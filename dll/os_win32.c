@@ -71,8 +71,10 @@ int memcmp(const void *a, const void *b, size_t n)
 }
 
 /* ---- virtual memory ---------------------------------------------------------------- */
+struct os_vm_counts os_vm_counts;
 void *os_reserve(size_t size)
 {
+    atomic_fetch_add_explicit(&os_vm_counts.reserves, 1, memory_order_relaxed);
     void *base = NULL;
     SIZE_T sz = size;
     if (NtAllocateVirtualMemory(CURRENT_PROCESS, &base, 0, &sz, MEM_RESERVE, PAGE_NOACCESS)) return NULL;
@@ -81,6 +83,7 @@ void *os_reserve(size_t size)
 
 int os_commit(void *addr, size_t size, int executable)
 {
+    atomic_fetch_add_explicit(&os_vm_counts.commits, 1, memory_order_relaxed);
     SIZE_T sz = size;
     return !NtAllocateVirtualMemory(CURRENT_PROCESS, &addr, 0, &sz, MEM_COMMIT,
                                     executable ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE);
@@ -88,12 +91,14 @@ int os_commit(void *addr, size_t size, int executable)
 
 void os_decommit(void *addr, size_t size)
 {
+    atomic_fetch_add_explicit(&os_vm_counts.decommits, 1, memory_order_relaxed);
     SIZE_T sz = size;
     NtFreeVirtualMemory(CURRENT_PROCESS, &addr, &sz, MEM_DECOMMIT);
 }
 
 void os_release(void *addr, size_t size)
 {
+    atomic_fetch_add_explicit(&os_vm_counts.releases, 1, memory_order_relaxed);
     SIZE_T sz = 0;
     (void)size;
     NtFreeVirtualMemory(CURRENT_PROCESS, &addr, &sz, MEM_RELEASE);

@@ -15,8 +15,8 @@
  *
  * Segments commit from the bottom up in 64 KB steps; trailing free space larger than
  * DECOMMIT_TAIL_MIN is decommitted down to DECOMMIT_KEEP, and a segment other than the
- * first is released once it holds no busy block (keeping at most one such spare). A
- * growable heap adds segments of
+ * first is released once it holds no busy block (beyond SPARE_SEGMENT_BYTES of such
+ * spares). A growable heap adds segments of
  * 1 MB, then doubling up to 0xFD0000 (or bigger when one request needs it).
  *
  * List links are checked before they are followed (safe unlinking): a link that is not
@@ -140,8 +140,10 @@ void segment_init(struct heap *h, struct segment *s, char *base, size_t header, 
     s->reserve_end = base + reserve;
     s->next = NULL;
     s->header_size = header;
+    s->first_block = base + header + GRANULE - BLOCK_HEADER_SIZE;
     s->last_prev = 0;
     s->busy = 0;
+    s->spare = 0;
     char *first = seg_first(s);
     make_free(h, s, first, (size_t)(seg_end(s) - first) / GRANULE, 0, first, seg_end(s));
 }
@@ -167,8 +169,8 @@ static char *fl_find(struct heap *h, size_t g)
     return NULL;
 }
 
-/* Commit `bytes` more at the top of s; the space joins the free block that ends the
- * segment, whose header is returned. */
+/* Commit `bytes` more at the top of s; the space joins the free block that ended the
+ * segment. Returns the header of the free run's first block, the biggest of its chunks. */
 static char *segment_extend(struct heap *h, struct segment *s, size_t bytes)
 {
     if (!os_commit(s->commit_end, bytes, h->flags & HEAP_CREATE_ENABLE_EXECUTE_)) return NULL;
@@ -188,7 +190,8 @@ static char *segment_extend(struct heap *h, struct segment *s, size_t bytes)
             prev = b.prev;
         }
     }
-    return make_free(h, s, hdr, g, prev, old_end, seg_end(s));
+    make_free(h, s, hdr, g, prev, old_end, seg_end(s));
+    return hdr;
 }
 
 /* Room for g granules by committing more of an existing segment. */
@@ -260,7 +263,10 @@ char *backend_alloc(struct heap *h, size_t bytes, size_t user_size, uint32_t fla
     if ((b.flags & BLOCK_FILLED) && !debug_free_ok(h, hdr, (size_t)b.size * GRANULE))
         heap_corruption_policy(h, HS_BAD_PATTERN, hdr + BLOCK_HEADER_SIZE);
     uint32_t size = split(h, s, hdr, b.size, (uint32_t)g);
-    if (!s->busy++ && h->spare_segment == s) h->spare_segment = NULL;
+    if (!s->busy++ && s->spare) {   /* a spare in use again */
+        s->spare = 0;
+        h->spare_bytes -= (size_t)(s->reserve_end - s->base);
+    }
     block_write(h->key, hdr, size, BLOCK_BUSY | flags, b.prev,
                 (uint32_t)((size_t)size * GRANULE - BLOCK_HEADER_SIZE - user_size));
     return hdr;
@@ -277,7 +283,6 @@ static void release_segment(struct heap *h, struct segment *s)
         hdr += (size_t)b.size * GRANULE;
     }
     struct segment *prev = &h->seg0;
-    if (h->spare_segment == s) h->spare_segment = NULL;
     while (prev->next != s) prev = prev->next;
     prev->next = s->next;
     if (h->last_segment == s) h->last_segment = prev;
@@ -287,9 +292,10 @@ static void release_segment(struct heap *h, struct segment *s)
 }
 
 /* After a free: when the free run starting at `run` reaches the end of the segment,
- * give the segment back if it holds nothing (one empty extra segment is kept as a
- * spare, so that a heap alternating around a segment boundary does not map and unmap
- * on every call), or decommit the tail of a long run. */
+ * give the segment back if it holds nothing and is not the first, unless it can be kept
+ * as a spare within SPARE_SEGMENT_BYTES (under Wine, mapping memory and faulting it in
+ * again costs microseconds a page: a heap that breathes should not pay that on every
+ * breath); or decommit the tail of a long run. */
 static void trim(struct heap *h, struct segment *s, char *run, uint32_t prev)
 {
     struct block_info b;
@@ -302,9 +308,14 @@ static void trim(struct heap *h, struct segment *s, char *run, uint32_t prev)
         run = q;
         prev = b.prev;
     }
-    if (!s->busy && s != &h->seg0 && run == seg_first(s)) {
-        if (h->spare_segment && h->spare_segment != s) release_segment(h, h->spare_segment);
-        h->spare_segment = s;
+    if (!s->busy && s != &h->seg0 && !s->spare) {
+        size_t bytes = (size_t)(s->reserve_end - s->base);
+        if (h->spare_bytes + bytes > SPARE_SEGMENT_BYTES) {
+            release_segment(h, s);
+            return;
+        }
+        s->spare = 1;
+        h->spare_bytes += bytes;
     }
     if ((size_t)(seg_end(s) - run) <= DECOMMIT_TAIL_MIN) return;
     char *keep = (char *)round_up((uintptr_t)run + DECOMMIT_KEEP, OS_PAGE);

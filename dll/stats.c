@@ -90,6 +90,14 @@ void stats_report(void)
     put_num(&o, total, 10);
     put(&o, " allocations served in ");
     put_num(&o, heaps, 10);
-    put(&o, " heaps\n");
+    put(&o, " heaps; memory calls: ");
+    put_num(&o, atomic_load(&os_vm_counts.reserves), 10);
+    put(&o, " reserve, ");
+    put_num(&o, atomic_load(&os_vm_counts.commits), 10);
+    put(&o, " commit, ");
+    put_num(&o, atomic_load(&os_vm_counts.decommits), 10);
+    put(&o, " decommit, ");
+    put_num(&o, atomic_load(&os_vm_counts.releases), 10);
+    put(&o, " release\n");
     flush(&o);
 }

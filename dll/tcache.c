@@ -18,31 +18,7 @@
  * checked under the registry lock that HeapDestroy also holds.
  */
 #include "heap.h"
-
-#define TC_HEAPS 8
-#define TC_CAP_BYTES 65536u
-#define TC_CAP_MIN 8u
-#define TC_CAP_MAX 128u
-
-struct tc_bin {
-    uint16_t count, cap;
-    uint32_t base;          /* index of the bin's first element in tc_heap.slot */
-};
-
-struct tc_heap {
-    struct heap *heap;
-    uint64_t id;
-    uint64_t served[NCLASSES];
-    struct tc_bin bin[NCLASSES];
-    void *slot[];
-};
-
-struct tcache {
-    struct tc_heap *last;
-    struct tc_heap *heaps[TC_HEAPS];
-    unsigned victim;
-    struct tcache *next, *prev;    /* all live caches, under the registry lock */
-};
+#include "tcache.h"
 
 static struct tcache *all_caches;
 static size_t tc_heap_bytes;
@@ -104,7 +80,7 @@ static void entry_retire(struct tc_heap *e)
     }
 }
 
-static struct tc_heap *tc_get_slow(struct heap *h)
+struct tc_heap *tc_get_slow(struct heap *h)
 {
     struct tcache *tc = os_tls_get();
     if (!tc) {
@@ -140,29 +116,27 @@ static struct tc_heap *tc_get_slow(struct heap *h)
     return tc->last = e;
 }
 
-static inline struct tc_heap *tc_get(struct heap *h)
-{
-    struct tcache *tc = os_tls_get();
-    if (OS_LIKELY(tc != NULL)) {
-        struct tc_heap *e = tc->last;
-        if (OS_LIKELY(e && e->heap == h && e->id == h->id)) return e;
-    }
-    return tc_get_slow(h);
-}
-
-void *tcache_alloc(struct heap *h, unsigned cls, size_t n)
+/* Everything the fast path in tcache.h does not handle: no cache yet, an empty bin, a
+ * cached slot whose header was overwritten, a full bin on free. */
+void *tcache_alloc_slow(struct heap *h, unsigned cls, size_t n)
 {
     struct tc_heap *e = tc_get(h);
-    void *p, *one;
+    void *p;
     struct block_info b;
     if (OS_UNLIKELY(!e)) {   /* no memory for a cache: serve one block straight */
-        if (!lfh_take(h, cls, &one, 1)) return NULL;
-        p = one;
+        if (!lfh_take(h, cls, &p, 1)) return NULL;
     } else {
         struct tc_bin *bin = &e->bin[cls];
-        if (OS_UNLIKELY(!bin->count)) {
-            bin->count = (uint16_t)lfh_take(h, cls, &e->slot[bin->base], bin->cap / 2);
-            if (!bin->count) return NULL;
+        if (!bin->count) {
+            unsigned got = lfh_take(h, cls, &e->slot[bin->base], bin->cap / 2);
+            if (!got) return NULL;
+            /* lowest addresses last in, first out: blocks come out in address order */
+            for (unsigned i = 0; i < got / 2; i++) {
+                void *t = e->slot[bin->base + i];
+                e->slot[bin->base + i] = e->slot[bin->base + got - 1 - i];
+                e->slot[bin->base + got - 1 - i] = t;
+            }
+            bin->count = (uint16_t)got;
         }
         p = e->slot[bin->base + --bin->count];
         e->served[cls]++;
@@ -171,24 +145,21 @@ void *tcache_alloc(struct heap *h, unsigned cls, size_t n)
     if (OS_UNLIKELY(!block_read(h->key, hdr, &b) || b.flags != BLOCK_LFH || b.prev != cls)) {
         /* A free slot's header was overwritten: report it, and never hand the slot out. */
         heap_corruption_policy(h, HS_CORRUPT, p);
-        return tcache_alloc(h, cls, n);
+        return tcache_alloc_slow(h, cls, n);
     }
-    block_write(h->key, hdr, b.size, BLOCK_BUSY | BLOCK_LFH, cls,
-                (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - n));
+    block_write(h->key, hdr, b.size, BLOCK_BUSY | BLOCK_LFH, cls, (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - n));
     return p;
 }
 
-void tcache_free(struct heap *h, void *p, const struct block_info *b)
+void tcache_free_slow(struct heap *h, void *p, unsigned cls)
 {
-    unsigned cls = b->prev;
-    block_write(h->key, (char *)p - BLOCK_HEADER_SIZE, b->size, BLOCK_LFH, cls, 0);
     struct tc_heap *e = tc_get(h);
     if (OS_UNLIKELY(!e)) {
         lfh_give(h, cls, &p, 1);
         return;
     }
     struct tc_bin *bin = &e->bin[cls];
-    if (OS_UNLIKELY(bin->count == bin->cap)) bin_flush(e, cls, bin->cap / 2);
+    if (bin->count == bin->cap) bin_flush(e, cls, bin->cap / 2);
     e->slot[bin->base + bin->count++] = p;
 }
 

@@ -66,8 +66,13 @@
 #define SEGMENT_FIRST_GROWTH 0x100000u
 #define SEGMENT_MAX_GROWTH  0xFD0000u
 #define COMMIT_STEP         0x10000u      /* later commits are made 64 KB at a time */
-#define DECOMMIT_TAIL_MIN   0x80000u      /* trailing free space above this is decommitted... */
-#define DECOMMIT_KEEP       0x20000u      /* ...down to this much */
+#define SPARE_SEGMENT_BYTES 0x2000000u    /* empty extra segments kept for reuse, per heap */
+/* Trailing free space of a segment above DECOMMIT_TAIL_MIN is decommitted down to
+ * DECOMMIT_KEEP: a heap that cycles through a few megabytes reuses committed pages
+ * instead of faulting them in again (Wine 8 decommits after 64 KB and pays a system
+ * call and page faults on each cycle). */
+#define DECOMMIT_TAIL_MIN   0x800000u
+#define DECOMMIT_KEEP       0x400000u
 #define LARGE_THRESHOLD     (0xFE00u * GRANULE)   /* block bytes above this go to large.c */
 #define LARGE_HEADER_SIZE   (8 * sizeof(void *))
 #define MAX_BACKEND_GRANULES 0xFFFFu
@@ -126,13 +131,15 @@ struct region {
 
 struct segment {
     struct region r;
+    char *first_block;     /* header of the first block (base + header_size + GRANULE - 8) */
     char *base;            /* start of the reservation */
     char *commit_end;      /* blocks tile [first_block, commit_end - (GRANULE - 8)) */
     char *reserve_end;
     struct segment *next;  /* creation order; the first segment lives in struct heap */
     size_t header_size;    /* bytes before the first block's header, less GRANULE - 8 */
     uint32_t last_prev;    /* size in granules of the block that ends at the blocks' end */
-    uint32_t busy;         /* busy blocks: an extra segment with none goes back */
+    uint32_t busy;         /* busy blocks: an extra segment with none goes back... */
+    uint32_t spare;        /* ...unless it is kept as a spare (heap->spare_bytes) */
 };
 
 /* 8P bytes in front of a large block's user data; the last 8 are its struct block. */
@@ -167,9 +174,10 @@ struct lfh_class {
     os_lock lock;
     struct subseg *partial;    /* subsegments with free slots */
     uint32_t nsubsegs;
+    uint32_t nempty;           /* subsegments with every slot free, kept for reuse */
     uint32_t next_slots;       /* slot count for the next subsegment (doubles) */
     _Atomic uint64_t served;   /* allocations handed out (statistics) */
-    char pad[64 - (sizeof(os_lock) + sizeof(void *) + 16) % 64];  /* own cache line */
+    char pad[64 - (sizeof(os_lock) + sizeof(void *) + 24) % 64];  /* own cache line */
 };
 
 /* The front end of one heap; allocated from the heap itself when the LFH switches on. */
@@ -199,7 +207,7 @@ struct heap {
     uint32_t compat;                 /* HeapCompatibilityInformation: 0 or 2 */
     os_rlock lock;                   /* HeapLock and the back end */
     struct segment *last_segment;
-    struct segment *spare_segment;   /* one empty extra segment kept back */
+    size_t spare_bytes;              /* reserved bytes of empty extra segments kept */
     size_t next_segment_size;
     struct large *large_first, *large_last;
     struct lfh *_Atomic lfh;          /* published once the front end exists */

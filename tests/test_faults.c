@@ -82,7 +82,7 @@ START_TEST(random_faults_keep_every_byte)
     void *heaps[3] = { lfh_HeapCreate(0, 0, 0), lfh_HeapCreate(HEAP_NO_SERIALIZE, 0, 0), lfh_GetProcessHeap() };
     uint32_t r = 12345;
     unsigned long failures = 0;
-    lfh_native_fail_commits(0, 100, 99);   /* 10% of commits fail */
+    lfh_native_fail_commits(0, 300, 99);   /* 30% of reservations and commits fail */
     for (int step = 0; step < 30000; step++) {
         r = r * 1103515245u + 12345u;
         int i = (int)((r >> 8) % N), hi = i % 3;

@@ -1,9 +1,10 @@
 /*
- * Randomized model-based test: a million operations (LFHEAP_MODEL_OPS to change) over
+ * Randomized model-based test: 1.2 million operations in three runs of different seeds
+ * (LFHEAP_MODEL_OPS operations per run, LFHEAP_MODEL_SEED for one run of one seed) over
  * four heaps of different kinds, checked against a plain model of what each live block
  * must hold. Every block's contents, size and alignment are checked when it is touched,
  * every heap is validated after every batch, and walks are compared with the model.
- * The seed is fixed (LFHEAP_MODEL_SEED to change) so a failure replays exactly.
+ * Seeds are fixed, so a failure replays exactly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,11 +126,10 @@ static void compare_walk(int heap)
     REQUIRE((busy) == (model));
 }
 
-START_TEST(model_based_random_operations)
+static void run_model(uint64_t seed, long ops)
 {
-    const char *ops_env = getenv("LFHEAP_MODEL_OPS"), *seed_env = getenv("LFHEAP_MODEL_SEED");
-    long ops = ops_env ? atol(ops_env) : 1000000;
-    rng = seed_env ? strtoull(seed_env, NULL, 0) : 0x1f2e3d4c5b6a7988ull;
+    rng = seed;
+    nlive = 0;
     heaps[0] = lfh_GetProcessHeap();
     heaps[1] = lfh_HeapCreate(0, 0, 0);
     heaps[2] = lfh_HeapCreate(HEAP_NO_SERIALIZE, 0x10000, 0);
@@ -152,6 +152,18 @@ START_TEST(model_based_random_operations)
         REQUIRE((s.cbAllocated) == (0));
         REQUIRE(lfh_HeapDestroy(heaps[h]));
     }
+}
+
+START_TEST(model_based_random_operations)
+{
+    const char *ops_env = getenv("LFHEAP_MODEL_OPS"), *seed_env = getenv("LFHEAP_MODEL_SEED");
+    long ops = ops_env ? atol(ops_env) : 400000;
+    if (seed_env) {
+        run_model(strtoull(seed_env, NULL, 0), ops);
+        return;
+    }
+    static const uint64_t seeds[] = { 0x1f2e3d4c5b6a7988ull, 1, 0xdecafbadull };
+    for (int i = 0; i < 3; i++) run_model(seeds[i], ops);
 }
 END_TEST
 

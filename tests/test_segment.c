@@ -121,17 +121,18 @@ START_TEST(segment_growth_sizes)
 }
 END_TEST
 
-/* The committed part grows with use and shrinks again when the tail is free. */
+/* The committed part grows with use and shrinks again when a long tail is free (above
+ * 8 MB of free tail, down to 4 MB: DECOMMIT_TAIL_MIN, DECOMMIT_KEEP). */
 START_TEST(commit_grows_and_decommits)
 {
-    void *h = lfh_HeapCreate(HEAP_NO_SERIALIZE, 0, 0x1000000);   /* one 16 MB segment */
-    static void *p[2000];
+    void *h = lfh_HeapCreate(HEAP_NO_SERIALIZE, 0, 0x4000000);   /* one 64 MB segment */
+    static void *p[6000];
     ck_assert_uint_eq(committed0(h), 0x400 * P);
-    for (int i = 0; i < 2000; i++) p[i] = lfh_HeapAlloc(h, 0, 4000);
+    for (int i = 0; i < 6000; i++) p[i] = lfh_HeapAlloc(h, 0, 4000);
     size_t grown = committed0(h);
-    ck_assert_uint_ge(grown, 2000 * 4000);
-    for (int i = 0; i < 2000; i++) REQUIRE(lfh_HeapFree(h, 0, p[i]));
-    ck_assert_uint_lt(committed0(h), grown / 8);
+    ck_assert_uint_ge(grown, 6000 * 4000);
+    for (int i = 0; i < 6000; i++) ck_assert(lfh_HeapFree(h, 0, p[i]));
+    ck_assert_uint_le(committed0(h), 0x400000 + 0x10000);
     ck_assert(lfh_HeapValidate(h, 0, NULL));
     ck_assert(lfh_HeapDestroy(h));
 }
@@ -177,20 +178,25 @@ START_TEST(no_coalesce_until_compact)
 }
 END_TEST
 
-/* Empty extra segments go back to the system, but one is kept as a spare so that a heap
- * working around a segment boundary does not map and unmap on every call. */
+/* Empty extra segments go back to the system, except for up to 32 MB kept as spares
+ * (SPARE_SEGMENT_BYTES), which later growth reuses before it maps anything new. */
 START_TEST(empty_segments_are_released)
 {
-    size_t r[8];
+    static void *p[200];
+    size_t r[64], before = 0, after = 0;
     void *h = lfh_HeapCreate(HEAP_NO_SERIALIZE, 0, 0);
-    void *a = lfh_HeapAlloc(h, 0, 0x80000), *b = lfh_HeapAlloc(h, 0, 0xC0000);
-    ck_assert_int_eq(regions(h, r, 8), 3);
-    ck_assert(lfh_HeapFree(h, 0, a));
-    ck_assert(lfh_HeapFree(h, 0, b));
-    ck_assert_int_eq(regions(h, r, 8), 2);
-    void *c = lfh_HeapAlloc(h, 0, 0x80000);   /* the spare serves it */
-    ck_assert_int_eq(regions(h, r, 8), 2);
-    ck_assert(lfh_HeapFree(h, 0, c));
+    for (int i = 0; i < 200; i++) p[i] = lfh_HeapAlloc(h, 0, 0x60000);
+    int n = regions(h, r, 64);
+    for (int i = 1; i < n; i++) before += r[i];
+    ck_assert_uint_gt(before, 0x2000000);
+    for (int i = 0; i < 200; i++) ck_assert(lfh_HeapFree(h, 0, p[i]));
+    int m = regions(h, r, 64);
+    for (int i = 1; i < m; i++) after += r[i];
+    ck_assert_int_lt(m, n);
+    ck_assert_uint_le(after, 0x2000000);
+    ck_assert_uint_gt(after, 0);
+    for (int i = 0; i < 10; i++) p[i] = lfh_HeapAlloc(h, 0, 0x60000);   /* served by the spares */
+    ck_assert_int_eq(regions(h, r, 64), m);
     ck_assert(lfh_HeapValidate(h, 0, NULL));
     ck_assert(lfh_HeapDestroy(h));
 }

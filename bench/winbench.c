@@ -1,0 +1,74 @@
+/*
+ * Windows benchmark driver: the same workloads on kernel32's heap, which under Wine is
+ * Wine's own or, swapped in, lfheap. Prints "RESULT workload threads seconds peak_kb".
+ * Usage: winbench.exe WORKLOAD THREADS SCALE process|private
+ */
+#include <windows.h>
+#include <psapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "workloads.h"
+
+static HANDLE heap;
+static void *b_alloc(size_t n) { return HeapAlloc(heap, 0, n); }
+static void b_free(void *p) { if (p) HeapFree(heap, 0, p); }
+static void *b_realloc(void *p, size_t n) { return p ? HeapReAlloc(heap, 0, p, n) : HeapAlloc(heap, 0, n); }
+struct allocator A = { b_alloc, b_free, b_realloc };
+
+double bench_now(void)
+{
+    LARGE_INTEGER c, f;
+    QueryPerformanceCounter(&c);
+    QueryPerformanceFrequency(&f);
+    return (double)c.QuadPart / (double)f.QuadPart;
+}
+
+struct start { void (*fn)(int, void *); void *arg; int id; };
+
+static DWORD WINAPI trampoline(void *p)
+{
+    struct start *s = p;
+    s->fn(s->id, s->arg);
+    return 0;
+}
+
+void bench_parallel(int threads, void (*fn)(int, void *), void *arg)
+{
+    HANDLE t[64];
+    struct start s[64];
+    if (threads == 1) { fn(0, arg); return; }
+    for (int i = 0; i < threads && i < 64; i++) {
+        s[i] = (struct start){ fn, arg, i };
+        t[i] = CreateThread(NULL, 0, trampoline, &s[i], 0, NULL);
+    }
+    WaitForMultipleObjects((DWORD)threads, t, TRUE, INFINITE);
+    for (int i = 0; i < threads && i < 64; i++) CloseHandle(t[i]);
+}
+
+static SIZE_T baseline;
+
+size_t bench_peak_kb(void)
+{
+    PROCESS_MEMORY_COUNTERS pmc;
+    GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc);
+    return pmc.PeakWorkingSetSize > baseline ? (pmc.PeakWorkingSetSize - baseline) / 1024 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    const struct workload *w = argc > 1 ? find_workload(argv[1]) : NULL;
+    if (!w || argc < 5) {
+        fprintf(stderr, "usage: winbench.exe WORKLOAD THREADS SCALE process|private\n");
+        return 2;
+    }
+    int threads = w->threads ? w->threads : atoi(argv[2]);
+    long scale = atol(argv[3]);
+    heap = strcmp(argv[4], "private") ? GetProcessHeap() : HeapCreate(0, 0, 0);
+    PROCESS_MEMORY_COUNTERS pmc;
+    GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc);
+    baseline = pmc.WorkingSetSize;
+    double seconds = w->run(threads, scale);
+    printf("RESULT %s %d %.6f %lu\n", w->name, threads, seconds, (unsigned long)bench_peak_kb());
+    return 0;
+}
