@@ -51,10 +51,26 @@ static double pair_small(int threads, long scale)
     return timed(threads, pairs, &j);
 }
 
-static double pair_4k(int threads, long scale)
+/* 4 KB buffers taken and given back in batches of 256, as I/O code does; Wine 8's heap
+ * decommits and recommits on every batch here. */
+static void churn_fn(int id, void *arg)
 {
-    struct job j = { 4000000 / scale, 4096, threads };
-    return timed(threads, pairs, &j);
+    struct job *j = arg;
+    void *held[256];
+    (void)id;
+    for (long r = 0; r < j->iters / 256; r++) {
+        for (int i = 0; i < 256; i++) {
+            held[i] = A.alloc(j->size);
+            touch(held[i], j->size);
+        }
+        for (int i = 0; i < 256; i++) A.free(held[i]);
+    }
+}
+
+static double churn_4k(int threads, long scale)
+{
+    struct job j = { 2000000 / scale, 4096, threads };
+    return timed(threads, churn_fn, &j);
 }
 
 /* ---- many small objects, freed in random order ------------------------------------------ */
@@ -316,7 +332,7 @@ static double frag(int threads, long scale)
 const struct workload workloads[] = {
     { "pair-small", 1, "alloc+free of 32 bytes", pair_small },
     { "pair-small-2t", 2, "alloc+free of 32 bytes, two threads on one heap", pair_small },
-    { "pair-4k", 1, "alloc+free of 4 KB", pair_4k },
+    { "churn-4k", 1, "256 blocks of 4 KB taken, then given back", churn_4k },
     { "random-small", 0, "8192 live objects of 16-256 B replaced at random", random_small },
     { "larson", 0, "object sets exchanged between threads", larson },
     { "prodcons", 0, "producers allocate, consumers free", prodcons },

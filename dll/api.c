@@ -62,13 +62,14 @@ static OS_NOINLINE void *fail_alloc(struct heap *h, uint32_t flags, enum heap_st
 
 void *LFH_WINAPI lfh_GetProcessHeap(void) { return sys_process_heap(); }
 
-/* HeapAlloc and HeapFree keep their common case short: an lfheap heap, a block the
- * front end serves. Everything else (initialisation, foreign handles and pointers,
- * failures) is out of line. */
+/* HeapAlloc and HeapFree keep their common case short: the handle this thread used
+ * last, a block the front end serves. Everything else (initialisation, other handles,
+ * foreign pointers, the back end, failures) is out of line. */
 static OS_NOINLINE void *alloc_other(void *handle, uint32_t flags, size_t size)
 {
     enum heap_status st;
     lfheap_ready();
+    uint64_t epoch = atomic_load(&heap_epoch);
     struct heap *h = ours(handle);
     if (!h) {
         if (is_system(handle)) return sys_alloc(handle, flags, size);
@@ -76,16 +77,30 @@ static OS_NOINLINE void *alloc_other(void *handle, uint32_t flags, size_t size)
         return NULL;
     }
     void *p = heap_alloc(h, flags, size, &st);
-    return p ? p : fail_alloc(h, flags, st, NULL);
+    if (!p) return fail_alloc(h, flags, st, NULL);
+    tcache_remember(handle, h, epoch);
+    return p;
 }
 
 void *LFH_WINAPI lfh_HeapAlloc(void *handle, uint32_t flags, size_t size)
 {
-    enum heap_status st;
-    struct heap *h = lfheap_initialised() ? ours(handle) : NULL;
-    if (OS_LIKELY(h != NULL)) {
-        void *p = heap_alloc(h, flags, size, &st);
-        if (OS_LIKELY(p != NULL)) return p;
+    struct tc_heap *e = tcache_for_handle(handle);
+    if (OS_LIKELY(e && size <= lfh_max_request() && !(flags & HEAP_DEBUG_FLAGS_))) {
+        struct heap *h = e->heap;
+        unsigned cls = lfh_class_of(size);
+        struct tc_bin *bin = &e->bin[cls];
+        if (OS_LIKELY(atomic_load_explicit(&h->lfh_on[cls], memory_order_relaxed) && bin->count)) {
+            void *p = e->slot[bin->base + bin->count - 1];
+            char *hdr = (char *)p - BLOCK_HEADER_SIZE;
+            uint64_t v = block_load(hdr), plain = v ^ h->key;
+            if (OS_LIKELY(!block_fold(plain) && (plain & SLOT_FREE_MASK) == ((uint64_t)cls << 32 | BLOCK_LFH << 16))) {
+                bin->count--;
+                bin->served++;
+                block_store(hdr, v ^ block_delta(BLOCK_BUSY, (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - size)));
+                if ((flags | h->flags) & HEAP_ZERO_MEMORY_) memset(p, 0, size);
+                return p;
+            }
+        }
     }
     return alloc_other(handle, flags, size);
 }
@@ -93,6 +108,7 @@ void *LFH_WINAPI lfh_HeapAlloc(void *handle, uint32_t flags, size_t size)
 static OS_NOINLINE lfh_bool free_other(void *handle, uint32_t flags, void *p)
 {
     lfheap_ready();
+    uint64_t epoch = atomic_load(&heap_epoch);
     struct heap *h = ours(handle);
     if (!h) {
         if (is_system(handle)) return sys_free(handle, flags, p);
@@ -100,7 +116,10 @@ static OS_NOINLINE lfh_bool free_other(void *handle, uint32_t flags, void *p)
         return 0;
     }
     enum heap_status st = heap_free(h, flags, p);
-    if (st == HS_OK) return 1;
+    if (st == HS_OK) {
+        tcache_remember(handle, h, epoch);
+        return 1;
+    }
     if (st == HS_NOT_OURS && system_block(h, p)) return sys_free(sys_process_heap(), flags, p);
     os_set_last_error(heap_corruption_policy(h, st, p));
     return 0;
@@ -109,8 +128,8 @@ static OS_NOINLINE lfh_bool free_other(void *handle, uint32_t flags, void *p)
 lfh_bool LFH_WINAPI lfh_HeapFree(void *handle, uint32_t flags, void *p)
 {
     if (!p) return 1;   /* before the handle is looked at, as on Windows */
-    struct heap *h = lfheap_initialised() ? ours(handle) : NULL;
-    if (OS_LIKELY(h != NULL && heap_free(h, flags, p) == HS_OK)) return 1;
+    struct tc_heap *e = tcache_for_handle(handle);
+    if (OS_LIKELY(e && heap_free_lfh(e->heap, e, p))) return 1;
     return free_other(handle, flags, p);
 }
 

@@ -5,6 +5,7 @@
  *   byte  2    flags      BLOCK_*
  *   byte  3    check      xor of the other seven bytes
  *   bytes 4-5  prev       back end: previous block's size in granules;  LFH slot: class
+ *                         (7 bits) and a 9-bit keyed tag of its subsegment's address
  *   bytes 6-7  unused     block bytes past the caller's size (HeapSize is exact)
  *
  * Headers are stored XOR-ed with the heap's random key, as Windows encodes _HEAP_ENTRY:
@@ -72,6 +73,18 @@ static inline int block_read(uint64_t key, const char *hdr, struct block_info *b
     b->prev = (uint32_t)(v >> 32) & 0xffff;
     b->unused = (uint32_t)(v >> 48);
     return 1;
+}
+
+/* An LFH slot's prev field: its class, and a tag that binds it to its subsegment, so
+ * that the free path can check a slot belongs where its index says without reading the
+ * subsegment (a cache miss in programs with many live blocks). */
+#define SLOT_CLASS(prev) ((prev) & 0x7fu)
+/* The bits of a free slot's plain header that say "free slot of class c": unused 0,
+ * class, flags exactly BLOCK_LFH (index, check byte and tag not compared). */
+#define SLOT_FREE_MASK 0xffff007f00ff0000ull
+static inline uint32_t slot_prev(uint32_t cls, const void *subseg, uint64_t key)
+{
+    return cls | (uint32_t)((((uintptr_t)subseg >> 4) ^ (key >> 40)) & 0x1ff) << 7;
 }
 
 static inline size_t round_up(size_t n, size_t a) { return (n + a - 1) & ~(a - 1); }

@@ -19,7 +19,7 @@ static inline void *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum he
     flags = h->flags | (flags & CALL_FLAGS);
     if (OS_LIKELY(l && n <= lfh_max_request() && !(flags & HEAP_DEBUG_FLAGS_))) {
         unsigned cls = lfh_class_of(n);
-        if (OS_LIKELY(atomic_load_explicit(&l->on[cls], memory_order_relaxed))) {
+        if (OS_LIKELY(atomic_load_explicit(&h->lfh_on[cls], memory_order_relaxed))) {
             void *p = tcache_alloc(h, cls, n);
             if (OS_UNLIKELY(!p)) {
                 *st = HS_NO_MEMORY;
@@ -32,7 +32,9 @@ static inline void *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum he
     return heap_alloc_slow(h, flags, n, st);
 }
 
-static inline enum heap_status heap_free(struct heap *h, uint32_t flags, void *p)
+/* A block the front end serves, freed into cache e (NULL: look it up); 0 when the
+ * block is anything else, for heap_free_slow to sort out. */
+static inline int heap_free_lfh(struct heap *h, struct tc_heap *e, void *p)
 {
     struct region *r = pagemap_lookup(p);
     if (OS_LIKELY(r && r->heap == h && r->kind == REGION_SEGMENT && !((uintptr_t)p % GRANULE))) {
@@ -42,13 +44,18 @@ static inline enum heap_status heap_free(struct heap *h, uint32_t flags, void *p
             uint64_t plain = block_load(hdr) ^ h->key;
             struct block_info b = { (uint32_t)(plain & 0xffff), (uint32_t)(plain >> 16) & 0xff,
                                     (uint32_t)(plain >> 32) & 0xffff, (uint32_t)(plain >> 48) };
-            if (OS_LIKELY(!block_fold(plain) && b.flags == (BLOCK_BUSY | BLOCK_LFH) && subseg_checked(h, s, hdr, &b))) {
-                tcache_free(h, p, &b);
-                return HS_OK;
+            if (OS_LIKELY(!block_fold(plain) && b.flags == (BLOCK_BUSY | BLOCK_LFH) && slot_tagged(h, s, hdr, &b))) {
+                tcache_free_to(h, e ? e : tc_current(h), p, &b);
+                return 1;
             }
         }
     }
-    return heap_free_slow(h, flags, p);
+    return 0;
+}
+
+static inline enum heap_status heap_free(struct heap *h, uint32_t flags, void *p)
+{
+    return heap_free_lfh(h, NULL, p) ? HS_OK : heap_free_slow(h, flags, p);
 }
 
 #endif

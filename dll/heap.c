@@ -15,6 +15,7 @@ struct heap *process_heap;
 static os_lock registry;
 static struct heap *reg_first, *reg_last;
 static uint64_t next_id = 1;
+_Atomic uint64_t heap_epoch;
 _Atomic int lfheap_init_state;        /* 0 not started, 1 running, 2 done */
 static _Atomic int terminate_on_corruption;
 static enum { POLICY_WINDOWS, POLICY_FAIL, POLICY_TERMINATE } corruption_policy;
@@ -171,6 +172,7 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum)
 void heap_destroy(struct heap *h)
 {
     registry_lock();
+    atomic_fetch_add(&heap_epoch, 1);   /* no thread's cached handle stays good */
     if (h->reg_prev) h->reg_prev->reg_next = h->reg_next; else reg_first = h->reg_next;
     if (h->reg_next) h->reg_next->reg_prev = h->reg_prev; else reg_last = h->reg_prev;
     large_release_all(h);
@@ -210,7 +212,7 @@ static int init_slow(void)
         if (lfh_capable(process_heap)) {
             heap_lock(process_heap, 0);
             if (lfh_enable(process_heap)) {
-                for (unsigned c = 0; c < nclasses; c++) atomic_store(&process_heap->lfh->on[c], 1);
+                for (unsigned c = 0; c < nclasses; c++) atomic_store(&process_heap->lfh_on[c], 1);
                 process_heap->compat = 2;
             }
             heap_unlock(process_heap, 0);
@@ -235,7 +237,7 @@ static void count_for_lfh(struct heap *h, unsigned cls)
     if (h->lfh_count[cls] == 0xff || ++h->lfh_count[cls] != LFH_ACTIVATION) return;
     if (!lfh_enable(h)) return;
     lfh_prime(h, cls);
-    atomic_store_explicit(&h->lfh->on[cls], 1, memory_order_release);
+    atomic_store_explicit(&h->lfh_on[cls], 1, memory_order_release);
     h->compat = 2;
 }
 
@@ -325,7 +327,7 @@ static enum heap_status check_locked(struct heap *h, uint32_t flags, const void 
 
 size_t block_user_size(struct heap *h, const void *p, const struct block_info *b)
 {
-    if (b->flags & BLOCK_LFH) return class_block[b->prev] - BLOCK_HEADER_SIZE - b->unused;
+    if (b->flags & BLOCK_LFH) return class_block[SLOT_CLASS(b->prev)] - BLOCK_HEADER_SIZE - b->unused;
     if (b->flags & BLOCK_LARGE) return large_size(h, large_of(h, p));
     return (size_t)b->size * GRANULE - BLOCK_HEADER_SIZE - b->unused;
 }
@@ -364,10 +366,10 @@ size_t heap_size(struct heap *h, uint32_t flags, const void *p, enum heap_status
 static int resize_in_place(struct heap *h, void *p, const struct block_info *b, size_t n, uint32_t flags)
 {
     if (b->flags & BLOCK_LFH) {
-        if (n > lfh_max_request() || lfh_class_of(n) != b->prev) return 0;
+        if (n > lfh_max_request() || lfh_class_of(n) != SLOT_CLASS(b->prev)) return 0;
         char *hdr = (char *)p - BLOCK_HEADER_SIZE;
         block_write(h->key, hdr, b->size, b->flags, b->prev,
-                    (uint32_t)(class_block[b->prev] - BLOCK_HEADER_SIZE - n));
+                    (uint32_t)(class_block[SLOT_CLASS(b->prev)] - BLOCK_HEADER_SIZE - n));
         return 1;
     }
     if (b->flags & BLOCK_LARGE) return large_resize(h, large_of(h, p), n);

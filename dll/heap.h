@@ -88,22 +88,37 @@ void   lfh_prime(struct heap *h, unsigned cls);         /* heap lock held */
 unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want);
 void   lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n);
 struct subseg *lfh_subseg_of(const struct heap *h, const char *hdr, const struct block_info *b);
+char  *subseg_slot(const struct subseg *s, unsigned idx);
 
-/* The subsegment of the LFH slot header hdr (header b) in segment s, when the header's
- * class, index and the subsegment's signature agree; else NULL. */
-static inline struct subseg *subseg_checked(const struct heap *h, const struct segment *s, const char *hdr,
-                                            const struct block_info *b)
+/* Where the LFH slot header hdr (header b) says its subsegment is. */
+static inline struct subseg *slot_subseg(const char *hdr, const struct block_info *b)
 {
-    if (OS_UNLIKELY(b->prev >= nclasses)) return NULL;
-    size_t off = (size_t)b->size * class_block[b->prev] + SUBSEG_FIRST_SLOT;
-    if (OS_UNLIKELY((size_t)(hdr - seg_first(s)) < off)) return NULL;
-    struct subseg *ss = (struct subseg *)(hdr - off);
-    if (OS_UNLIKELY(ss->signature != (SUBSEG_SIGNATURE ^ (uint32_t)h->key) || ss->cls != b->prev ||
-                    b->size >= ss->nslots))
+    return (struct subseg *)(hdr - (size_t)b->size * class_block[SLOT_CLASS(b->prev)] - SUBSEG_FIRST_SLOT);
+}
+
+/* The front end's free path: the slot's class is real, its subsegment lies in segment s,
+ * and the tag matches that subsegment's address. */
+static inline struct subseg *slot_tagged(const struct heap *h, const struct segment *s, const char *hdr,
+                                         const struct block_info *b)
+{
+    if (OS_UNLIKELY(SLOT_CLASS(b->prev) >= nclasses)) return NULL;
+    struct subseg *ss = slot_subseg(hdr, b);
+    if (OS_UNLIKELY((const char *)ss < seg_first(s) || (const char *)ss > hdr ||
+                    slot_prev(SLOT_CLASS(b->prev), ss, h->key) != b->prev))
         return NULL;
     return ss;
 }
-char  *subseg_slot(const struct subseg *s, unsigned idx);
+
+/* Everything else checks the subsegment itself too: signature, class, slot count. */
+static inline struct subseg *subseg_checked(const struct heap *h, const struct segment *s, const char *hdr,
+                                            const struct block_info *b)
+{
+    struct subseg *ss = slot_tagged(h, s, hdr, b);
+    if (!ss || ss->signature != (SUBSEG_SIGNATURE ^ (uint32_t)h->key) || ss->cls != SLOT_CLASS(b->prev) ||
+        b->size >= ss->nslots)
+        return NULL;
+    return ss;
+}
 
 /* tcache.c — per-thread caches in front of lfh.c (fast paths in tcache.h). */
 void   tcache_init(void);
@@ -113,6 +128,7 @@ uint64_t tcache_served(struct heap *h, unsigned cls);
 /* heap.c */
 extern struct heap *process_heap;                /* serves the system's process heap handle */
 int    lfheap_ready(void);
+extern _Atomic uint64_t heap_epoch;     /* changes whenever a heap is destroyed */
 extern _Atomic int lfheap_init_state;   /* 2 once initialised */
 static inline int lfheap_initialised(void)
 {

@@ -7,6 +7,12 @@
  *
  * Shrinking in place decommits the tail; growing in place only uses what is still
  * committed, so a shrunk block cannot grow back in place (Windows behaves so).
+ *
+ * Freed reservations are kept in a small cache per heap (LARGE_CACHE_SLOTS, up to
+ * LARGE_CACHE_BYTES) instead of being released: under Wine a page faulted in again
+ * costs microseconds. A reused reservation is zeroed first, so a large block always
+ * looks fresh from the system, as programs expect of Windows; it is out of the page map
+ * and out of the walk while cached, and HeapDestroy releases the cache.
  */
 #include "heap.h"
 
@@ -36,22 +42,58 @@ struct large *large_of(const struct heap *h, const void *p)
     return (const char *)p == large_user(l) ? l : NULL;
 }
 
+/* A cached reservation that fits `commit` bytes without wasting more than half of it. */
+static struct large *from_cache(struct heap *h, size_t commit)
+{
+    int best = -1;
+    for (int i = 0; i < LARGE_CACHE_SLOTS; i++) {
+        struct large *c = h->large_cache[i];
+        size_t reserve = c ? (size_t)(c->reserve_end - (char *)c) : 0;
+        if (c && reserve >= commit && reserve <= 2 * commit + OS_GRANULARITY &&
+            (best < 0 || reserve < (size_t)(h->large_cache[best]->reserve_end - (char *)h->large_cache[best])))
+            best = i;
+    }
+    if (best < 0) return NULL;
+    struct large *l = h->large_cache[best];
+    h->large_cache[best] = NULL;
+    h->large_cache_bytes -= (size_t)(l->reserve_end - (char *)l);
+    return l;
+}
+
 void *large_alloc(struct heap *h, size_t size)
 {
     if (size > SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY) return NULL;
     size_t commit = round_up(LARGE_HEADER_SIZE + size, OS_PAGE);
-    size_t reserve = round_up(commit, OS_GRANULARITY);
-    char *base = os_reserve(reserve);
-    if (!base) return NULL;
-    struct large *l = (struct large *)base;
-    if (!os_commit(base, commit, h->flags & HEAP_CREATE_ENABLE_EXECUTE_) || !pagemap_set(base, OS_GRANULARITY, &l->r)) {
-        os_release(base, reserve);
-        return NULL;
+    struct large *l = from_cache(h, commit);
+    char *base;
+    if (l) {
+        /* Its commit_end is where it was committed up to at least (a reused one may have
+         * more beyond, left as it was: committing again is harmless). */
+        base = (char *)l;
+        if (base + commit > l->commit_end &&
+            !os_commit(l->commit_end, (size_t)(base + commit - l->commit_end), h->flags & HEAP_CREATE_ENABLE_EXECUTE_)) {
+            os_release(base, (size_t)(l->reserve_end - base));
+            return NULL;
+        }
+        memset(large_user(l), 0, commit - LARGE_HEADER_SIZE);   /* as fresh from the system */
+    } else {
+        size_t reserve = round_up(commit, OS_GRANULARITY);
+        base = os_reserve(reserve);
+        if (!base) return NULL;
+        l = (struct large *)base;
+        if (!os_commit(base, commit, h->flags & HEAP_CREATE_ENABLE_EXECUTE_)) {
+            os_release(base, reserve);
+            return NULL;
+        }
+        l->reserve_end = base + reserve;
     }
     l->r.kind = REGION_LARGE;
     l->r.heap = h;
     l->commit_end = base + commit;
-    l->reserve_end = base + reserve;
+    if (!pagemap_set(base, OS_GRANULARITY, &l->r)) {
+        os_release(base, (size_t)(l->reserve_end - base));
+        return NULL;
+    }
     l->next = NULL;
     l->prev = h->large_last;
     if (h->large_last) h->large_last->next = l; else h->large_first = l;
@@ -62,10 +104,19 @@ void *large_alloc(struct heap *h, size_t size)
 
 void large_free(struct heap *h, struct large *l)
 {
+    size_t reserve = (size_t)(l->reserve_end - (char *)l);
     if (l->prev) l->prev->next = l->next; else h->large_first = l->next;
     if (l->next) l->next->prev = l->prev; else h->large_last = l->prev;
     pagemap_clear(l, OS_GRANULARITY);
-    os_release(l, (size_t)(l->reserve_end - (char *)l));
+    block_poison(h->key, large_hdr(l));
+    if (h->large_cache_bytes + reserve <= LARGE_CACHE_BYTES)
+        for (int i = 0; i < LARGE_CACHE_SLOTS; i++)
+            if (!h->large_cache[i]) {
+                h->large_cache[i] = l;
+                h->large_cache_bytes += reserve;
+                return;
+            }
+    os_release(l, reserve);
 }
 
 int large_resize(struct heap *h, struct large *l, size_t size)
@@ -83,5 +134,12 @@ int large_resize(struct heap *h, struct large *l, size_t size)
 
 void large_release_all(struct heap *h)
 {
-    while (h->large_first) large_free(h, h->large_first);
+    while (h->large_first) {
+        struct large *l = h->large_first;
+        h->large_first = l->next;
+        pagemap_clear(l, OS_GRANULARITY);
+        os_release(l, (size_t)(l->reserve_end - (char *)l));
+    }
+    for (int i = 0; i < LARGE_CACHE_SLOTS; i++)
+        if (h->large_cache[i]) os_release(h->large_cache[i], (size_t)(h->large_cache[i]->reserve_end - (char *)h->large_cache[i]));
 }

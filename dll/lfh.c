@@ -109,7 +109,8 @@ static struct subseg *subseg_new(struct heap *h, unsigned cls, uint32_t slots)
     s->bitmap = (uint64_t *)((char *)s + SUBSEG_FIRST_SLOT + (size_t)slots * block);
     for (size_t w = 0; w < words; w++) s->bitmap[w] = ~0ull;
     if (slots % 64) s->bitmap[words - 1] = (1ull << (slots % 64)) - 1;
-    for (uint32_t i = 0; i < slots; i++) block_write(h->key, subseg_slot(s, i), i, BLOCK_LFH, cls, 0);
+    uint32_t prev = slot_prev(cls, s, h->key);
+    for (uint32_t i = 0; i < slots; i++) block_write(h->key, subseg_slot(s, i), i, BLOCK_LFH, prev, 0);
     heap_unlock(h, 0);
     return s;
 }

@@ -3,7 +3,9 @@
  * sanitizers and native benchmarks. Also home of two test aids the Windows build has
  * no use for: commit fault injection, and a stand-in for ntdll's process heap.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "os.h"
 #include "lfheap.h"
 

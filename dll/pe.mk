@@ -36,6 +36,9 @@ build/$(1)/tests/seed-lfheap.exe: $$(srcdir)/conformance/seed_getprocessheaps.c 
 build/$(1)/conformance/%.exe: $$(srcdir)/conformance/%.c $$(srcdir)/conformance/conform.h
 	@mkdir -p $$(@D)
 	$$(AM_V_CC)$(2) -O2 -Wall -Wno-unused-function -o $$@ $$<
+build/$(1)/bench/winbench.exe: $$(srcdir)/bench/winbench.c $$(srcdir)/bench/workloads.c $$(srcdir)/bench/workloads.h
+	@mkdir -p $$(@D)
+	$$(AM_V_CC)$(2) -std=gnu11 -O2 -I$$(srcdir)/bench -o $$@ $$(srcdir)/bench/winbench.c $$(srcdir)/bench/workloads.c -lpsapi
 PE_TESTS += $$(addprefix build/$(1)/conformance/,$$(addsuffix .exe,$$(CONFORMANCE_AREAS)))
 PE_TESTS += $$(addprefix build/$(1)/tests/,mixed.exe corrupt.exe stress.exe seed.exe seed-lfheap.exe)
 PE_DLLS += build/$(1)/lfheap.dll build/$(1)/kernel32.dll build/$(1)/liblfheap.a build/$(1)/kernel32.exports

@@ -55,7 +55,6 @@ static void entry_reset(struct tc_heap *e, struct heap *h)
 {
     e->heap = h;
     e->id = h->id;
-    memset(e->served, 0, sizeof e->served);
     memcpy(e->bin, bin_template, sizeof e->bin);
 }
 
@@ -76,7 +75,7 @@ static void entry_retire(struct tc_heap *e)
     struct lfh *l = atomic_load_explicit(&e->heap->lfh, memory_order_acquire);
     for (unsigned c = 0; c < nclasses; c++) {
         bin_flush(e, c, e->bin[c].count);
-        if (l) atomic_fetch_add_explicit(&l->cls[c].served, e->served[c], memory_order_relaxed);
+        if (l) atomic_fetch_add_explicit(&l->cls[c].served, e->bin[c].served, memory_order_relaxed);
     }
 }
 
@@ -98,7 +97,8 @@ struct tc_heap *tc_get_slow(struct heap *h)
         if (!e) { if (empty == TC_HEAPS) empty = i; continue; }
         if (e->heap == h) {
             if (e->id != h->id) entry_reset(e, h);   /* a destroyed heap's leftovers */
-            return tc->last = e;
+            tc->handle = NULL;   /* the remembered handle named the previous entry */
+    return tc->last = e;
         }
     }
     struct tc_heap *e;
@@ -113,6 +113,7 @@ struct tc_heap *tc_get_slow(struct heap *h)
         registry_unlock();
     }
     entry_reset(e, h);
+    tc->handle = NULL;   /* the remembered handle named the previous entry */
     return tc->last = e;
 }
 
@@ -139,15 +140,15 @@ void *tcache_alloc_slow(struct heap *h, unsigned cls, size_t n)
             bin->count = (uint16_t)got;
         }
         p = e->slot[bin->base + --bin->count];
-        e->served[cls]++;
+        bin->served++;
     }
     char *hdr = (char *)p - BLOCK_HEADER_SIZE;
-    if (OS_UNLIKELY(!block_read(h->key, hdr, &b) || b.flags != BLOCK_LFH || b.prev != cls)) {
+    if (OS_UNLIKELY(!block_read(h->key, hdr, &b) || b.flags != BLOCK_LFH || SLOT_CLASS(b.prev) != cls)) {
         /* A free slot's header was overwritten: report it, and never hand the slot out. */
         heap_corruption_policy(h, HS_CORRUPT, p);
         return tcache_alloc_slow(h, cls, n);
     }
-    block_write(h->key, hdr, b.size, BLOCK_BUSY | BLOCK_LFH, cls, (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - n));
+    block_write(h->key, hdr, b.size, BLOCK_BUSY | BLOCK_LFH, b.prev, (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - n));
     return p;
 }
 
@@ -183,7 +184,7 @@ uint64_t tcache_served(struct heap *h, unsigned cls)
     for (struct tcache *tc = all_caches; tc; tc = tc->next)
         for (unsigned i = 0; i < TC_HEAPS; i++) {
             struct tc_heap *e = tc->heaps[i];
-            if (e && e->heap == h && e->id == h->id) n += e->served[cls];
+            if (e && e->heap == h && e->id == h->id) n += e->bin[cls].served;
         }
     return n;
 }

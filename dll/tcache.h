@@ -16,18 +16,22 @@
 struct tc_bin {
     uint16_t count, cap;
     uint32_t base;          /* index of the bin's first element in tc_heap.slot */
+    uint64_t served;        /* allocations made from this bin (statistics) */
 };
 
 struct tc_heap {
     struct heap *heap;
     uint64_t id;
-    uint64_t served[NCLASSES];
     struct tc_bin bin[NCLASSES];
     void *slot[];
 };
 
+/* `handle` is the handle the caller last used for `last`'s heap, good while `epoch` is
+ * heap_epoch (HeapDestroy changes it): the API's fast path needs no other lookup. */
 struct tcache {
     struct tc_heap *last;
+    void *handle;
+    uint64_t epoch;
     struct tc_heap *heaps[TC_HEAPS];
     unsigned victim;
     struct tcache *next, *prev;    /* all live caches, under the registry lock */
@@ -66,10 +70,9 @@ static inline void *tcache_alloc(struct heap *h, unsigned cls, size_t n)
             void *p = e->slot[bin->base + bin->count - 1];
             char *hdr = (char *)p - BLOCK_HEADER_SIZE;
             uint64_t v = block_load(hdr), plain = v ^ h->key;
-            if (OS_LIKELY(!block_fold(plain) && (plain & 0xffffffffffff0000ull) == ((uint64_t)cls << 32 | BLOCK_LFH << 16 |
-                                                                                   (plain & 0xff000000ull)))) {
+            if (OS_LIKELY(!block_fold(plain) && (plain & SLOT_FREE_MASK) == ((uint64_t)cls << 32 | BLOCK_LFH << 16))) {
                 bin->count--;
-                e->served[cls]++;
+                bin->served++;
                 block_store(hdr, v ^ block_delta(BLOCK_BUSY, (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - n)));
                 return p;
             }
@@ -78,13 +81,13 @@ static inline void *tcache_alloc(struct heap *h, unsigned cls, size_t n)
     return tcache_alloc_slow(h, cls, n);
 }
 
-/* Push a busy slot (b: its header, already checked) back as free. */
-static inline void tcache_free(struct heap *h, void *p, const struct block_info *b)
+/* Push a busy slot (b: its header, already checked) back as free; e: the thread's cache
+ * for h when the caller has it, else NULL. */
+static inline void tcache_free_to(struct heap *h, struct tc_heap *e, void *p, const struct block_info *b)
 {
-    unsigned cls = b->prev;
+    unsigned cls = SLOT_CLASS(b->prev);
     char *hdr = (char *)p - BLOCK_HEADER_SIZE;
     block_store(hdr, block_load(hdr) ^ block_delta(BLOCK_BUSY, b->unused));
-    struct tc_heap *e = tc_current(h);
     if (OS_LIKELY(e != NULL)) {
         struct tc_bin *bin = &e->bin[cls];
         if (OS_LIKELY(bin->count < bin->cap)) {
@@ -93,6 +96,32 @@ static inline void tcache_free(struct heap *h, void *p, const struct block_info 
         }
     }
     tcache_free_slow(h, p, cls);
+}
+
+static inline void tcache_free(struct heap *h, void *p, const struct block_info *b)
+{
+    tcache_free_to(h, tc_current(h), p, b);
+}
+
+/* The heap behind a handle, straight from the thread's cache when it was the last one
+ * this thread used and no heap was destroyed since; else NULL. */
+static inline struct tc_heap *tcache_for_handle(const void *handle)
+{
+    struct tcache *tc = os_tls_get();
+    if (OS_LIKELY(tc && tc->handle == handle &&
+                  tc->epoch == atomic_load_explicit(&heap_epoch, memory_order_relaxed)))
+        return tc->last;
+    return NULL;
+}
+
+/* After the slow path resolved handle to h (with heap_epoch read before it did). */
+static inline void tcache_remember(const void *handle, const struct heap *h, uint64_t epoch)
+{
+    struct tcache *tc = os_tls_get();
+    if (tc && tc->last && tc->last->heap == h && tc->last->id == h->id) {
+        tc->handle = (void *)handle;
+        tc->epoch = epoch;
+    }
 }
 
 #endif

@@ -75,6 +75,8 @@
 #define DECOMMIT_KEEP       0x400000u
 #define LARGE_THRESHOLD     (0xFE00u * GRANULE)   /* block bytes above this go to large.c */
 #define LARGE_HEADER_SIZE   (8 * sizeof(void *))
+#define LARGE_CACHE_SLOTS   16
+#define LARGE_CACHE_BYTES   0x4000000u   /* 64 MB */
 #define MAX_BACKEND_GRANULES 0xFFFFu
 #define FREE_CHUNK_GRANULES 0xFFF0u    /* longer free runs are kept as several blocks */
 
@@ -182,7 +184,6 @@ struct lfh_class {
 
 /* The front end of one heap; allocated from the heap itself when the LFH switches on. */
 struct lfh {
-    _Atomic uint8_t on[NCLASSES];   /* class served by the front end */
     struct lfh_class cls[NCLASSES];
 };
 
@@ -210,12 +211,15 @@ struct heap {
     size_t spare_bytes;              /* reserved bytes of empty extra segments kept */
     size_t next_segment_size;
     struct large *large_first, *large_last;
+    struct large *large_cache[LARGE_CACHE_SLOTS];   /* freed reservations kept for reuse */
+    size_t large_cache_bytes;
     struct lfh *_Atomic lfh;          /* published once the front end exists */
     struct heap *reg_prev, *reg_next;  /* process-wide registry, creation order */
     size_t free_bytes;               /* back-end bytes on free lists */
     uint64_t free_bits[2];           /* non-empty free lists */
     char *free_head[NFREELISTS];
     uint8_t lfh_count[NCLASSES];     /* allocations seen per class before the LFH */
+    _Atomic uint8_t lfh_on[NCLASSES];  /* class served by the front end */
     _Atomic uint64_t backend_allocs, large_allocs;
     uint32_t is_process_heap;
     uint32_t corruptions;

@@ -22,7 +22,8 @@ static int subseg_ok(struct heap *h, const struct subseg *ss)
         struct block_info b;
         const char *hdr = subseg_slot(ss, i);
         int bit = (int)(ss->bitmap[i / 64] >> (i % 64)) & 1;
-        if (!block_read(h->key, hdr, &b) || !(b.flags & BLOCK_LFH) || b.size != i || b.prev != ss->cls ||
+        if (!block_read(h->key, hdr, &b) || !(b.flags & BLOCK_LFH) || b.size != i ||
+            b.prev != slot_prev(ss->cls, ss, h->key) ||
             (bit && (b.flags & BLOCK_BUSY))) {   /* marked free but handed out */
             ok = 0;
             break;
