@@ -311,15 +311,23 @@ enum heap_status heap_check_block(struct heap *h, const void *p, struct block_in
     return HS_OK;
 }
 
-/* For LFH slots no lock is needed; back-end headers are read under the lock, because a
- * neighbour's free can rewrite our prev field (and an 8-byte read may tear on x86). */
+/* For LFH slots no lock is needed (nobody else writes a busy slot's header); everything
+ * else is looked at under the heap lock only, because a neighbour's free rewrites back-end
+ * headers and the segment's bookkeeping. */
 static enum heap_status check_locked(struct heap *h, uint32_t flags, const void *p, struct block_info *b,
                                      int *locked)
 {
-    enum heap_status st = heap_check_block(h, p, b);
+    struct region *r = pagemap_lookup(p);
     *locked = 0;
-    if (st == HS_OK && (b->flags & BLOCK_LFH)) return st;
-    if (st == HS_NOT_OURS || st == HS_WRONG_HEAP) return st;
+    if (!r) return HS_NOT_OURS;
+    if (r->heap != h) return HS_WRONG_HEAP;
+    if (r->kind == REGION_SEGMENT) {
+        struct segment *s = (struct segment *)r;
+        const char *hdr = (const char *)p - BLOCK_HEADER_SIZE;
+        if (!((uintptr_t)p % GRANULE) && hdr >= seg_first(s) && hdr < seg_end(s) && block_read(h->key, hdr, b) &&
+            (b->flags & BLOCK_LFH))
+            return heap_check_block(h, p, b);
+    }
     heap_lock(h, flags);
     *locked = 1;
     return heap_check_block(h, p, b);
