@@ -88,18 +88,10 @@ void *LFH_WINAPI lfh_HeapAlloc(void *handle, uint32_t flags, size_t size)
     if (OS_LIKELY(e && size <= lfh_max_request() && !(flags & HEAP_DEBUG_FLAGS_))) {
         struct heap *h = e->heap;
         unsigned cls = lfh_class_of(size);
-        struct tc_bin *bin = &e->bin[cls];
-        if (OS_LIKELY(atomic_load_explicit(&h->lfh_on[cls], memory_order_relaxed) && bin->count)) {
-            void *p = e->slot[bin->base + bin->count - 1];
-            char *hdr = (char *)p - BLOCK_HEADER_SIZE;
-            uint64_t v = block_load(hdr), plain = v ^ h->key;
-            if (OS_LIKELY(!block_fold(plain) && (plain & SLOT_FREE_MASK) == ((uint64_t)cls << 32 | BLOCK_LFH << 16))) {
-                bin->count--;
-                bin->served++;
-                block_store(hdr, v ^ block_delta(BLOCK_BUSY, (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - size)));
-                if ((flags | h->flags) & HEAP_ZERO_MEMORY_) memset(p, 0, size);
-                return p;
-            }
+        void *p = atomic_load_explicit(&h->lfh_on[cls], memory_order_relaxed) ? tcache_pop(h, e, cls, size) : NULL;
+        if (OS_LIKELY(p != NULL)) {
+            if ((flags | h->flags) & HEAP_ZERO_MEMORY_) memset(p, 0, size);
+            return p;
         }
     }
     return alloc_other(handle, flags, size);
@@ -217,33 +209,25 @@ lfh_bool LFH_WINAPI lfh_HeapWalk(void *handle, struct lfh_heap_entry *entry)
     return 1;
 }
 
-lfh_bool LFH_WINAPI lfh_HeapLock(void *handle)
+/* HeapLock and HeapUnlock: the process heap's lock is taken with ntdll's, in this order
+ * and released in the other, so that a walk under HeapLock sees both halves still. */
+static lfh_bool lock_or_unlock(void *handle, int lock)
 {
     lfheap_ready();
     struct heap *h = ours(handle);
     if (!h) {
-        if (is_system(handle)) return sys_lock(handle);
+        if (is_system(handle)) return lock ? sys_lock(handle) : sys_unlock(handle);
         os_set_last_error(ERROR_INVALID_HANDLE_);
         return 0;
     }
-    heap_lock(h, 0);
-    if (h == process_heap) sys_lock(sys_process_heap());
+    if (lock) heap_lock(h, 0);
+    if (h == process_heap) lock ? sys_lock(sys_process_heap()) : sys_unlock(sys_process_heap());
+    if (!lock) heap_unlock(h, 0);
     return 1;
 }
 
-lfh_bool LFH_WINAPI lfh_HeapUnlock(void *handle)
-{
-    lfheap_ready();
-    struct heap *h = ours(handle);
-    if (!h) {
-        if (is_system(handle)) return sys_unlock(handle);
-        os_set_last_error(ERROR_INVALID_HANDLE_);
-        return 0;
-    }
-    if (h == process_heap) sys_unlock(sys_process_heap());
-    heap_unlock(h, 0);
-    return 1;
-}
+lfh_bool LFH_WINAPI lfh_HeapLock(void *handle) { return lock_or_unlock(handle, 1); }
+lfh_bool LFH_WINAPI lfh_HeapUnlock(void *handle) { return lock_or_unlock(handle, 0); }
 
 size_t LFH_WINAPI lfh_HeapCompact(void *handle, uint32_t flags)
 {

@@ -59,26 +59,29 @@ static inline struct tc_heap *tc_current(const struct heap *h)
     return OS_LIKELY(e && e->heap == h && e->id == h->id) ? e : NULL;
 }
 
-/* Pop a slot of class cls for n bytes. Its header must read as a free slot of this
- * class (a write through a dangling pointer is caught here); it becomes busy by one XOR. */
+/* Pop a slot of class cls for n bytes from cache e. Its header must read as a free slot
+ * of this class (a write through a dangling pointer is caught here); it becomes busy by
+ * one XOR. NULL when the bin is empty or its top slot fails that check. */
+static inline void *tcache_pop(struct heap *h, struct tc_heap *e, unsigned cls, size_t n)
+{
+    struct tc_bin *bin = &e->bin[cls];
+    if (OS_UNLIKELY(bin->count == 0)) return NULL;
+    void *p = e->slot[bin->base + bin->count - 1];
+    char *hdr = (char *)p - BLOCK_HEADER_SIZE;
+    uint64_t v = block_load(hdr), plain = v ^ h->key;
+    if (OS_UNLIKELY(block_fold(plain) || (plain & SLOT_FREE_MASK) != ((uint64_t)cls << 32 | BLOCK_LFH << 16)))
+        return NULL;
+    bin->count--;
+    bin->served++;
+    block_store(hdr, v ^ block_delta(BLOCK_BUSY, (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - n)));
+    return p;
+}
+
 static inline void *tcache_alloc(struct heap *h, unsigned cls, size_t n)
 {
     struct tc_heap *e = tc_current(h);
-    if (OS_LIKELY(e != NULL)) {
-        struct tc_bin *bin = &e->bin[cls];
-        if (OS_LIKELY(bin->count != 0)) {
-            void *p = e->slot[bin->base + bin->count - 1];
-            char *hdr = (char *)p - BLOCK_HEADER_SIZE;
-            uint64_t v = block_load(hdr), plain = v ^ h->key;
-            if (OS_LIKELY(!block_fold(plain) && (plain & SLOT_FREE_MASK) == ((uint64_t)cls << 32 | BLOCK_LFH << 16))) {
-                bin->count--;
-                bin->served++;
-                block_store(hdr, v ^ block_delta(BLOCK_BUSY, (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - n)));
-                return p;
-            }
-        }
-    }
-    return tcache_alloc_slow(h, cls, n);
+    void *p = e ? tcache_pop(h, e, cls, n) : NULL;
+    return OS_LIKELY(p != NULL) ? p : tcache_alloc_slow(h, cls, n);
 }
 
 /* Push a busy slot (b: its header, already checked) back as free; e: the thread's cache

@@ -68,10 +68,37 @@ corrupt)
     fi
     LFHEAP_CORRUPTION=fail "$LFHEAP_WINE" run "$bin" interior > "$out" 2> "$err"
     grep -q 'returned 0, last error 87' "$out" || fail "LFHEAP_CORRUPTION=fail: $(cat "$out" "$err")"
+    "$LFHEAP_WINE" run "$bin" wrong-heap > "$out" 2> "$err"
+    grep -q 'returned 0, last error 87' "$out" || fail "a block of another heap: $(cat "$out" "$err")"
+    "$LFHEAP_WINE" run "$bin" overflow > "$out" 2> "$err"
+    rc=$?
+    if [ "$arch" = x86_64 ]; then
+        [ $rc = 116 ] || fail "an overwritten header must end the process, got $rc: $(cat "$out" "$err")"
+    else
+        grep -q 'returned 0, last error 87' "$out" || fail "32-bit overwritten header: $(cat "$out" "$err")"
+    fi
+    LFHEAP_CORRUPTION=fail "$LFHEAP_WINE" run "$bin" overflow > "$out" 2> "$err"
+    grep -q 'returned 0, last error 87' "$out" || fail "LFHEAP_CORRUPTION=fail, overflow: $(cat "$out" "$err")"
+    LFHEAP_CORRUPTION=terminate "$LFHEAP_WINE" run "$bin" wrong-heap > "$out" 2> "$err"
+    rc=$?
+    [ $rc = 116 ] || fail "LFHEAP_CORRUPTION=terminate must end the process, got $rc: $(cat "$out")"
     LFHEAP_CORRUPTION=fail "$LFHEAP_WINE" run "$bin" terminate > "$out" 2> "$err"
     rc=$?
     [ $rc = 116 ] || fail "HeapEnableTerminationOnCorruption must end the process, got $rc: $(cat "$out")"
     pass "corruption outcomes ($arch)"
+    ;;
+
+# The debug heap, switched on as Windows does: GlobalFlag 0x70 (tail checking, free
+# checking, parameter validation) for the program in Image File Execution Options.
+debugheap)
+    use_prefix run
+    key='HKLM\Software\Microsoft\Windows NT\CurrentVersion\Image File Execution Options\debugheap.exe'
+    wine reg add "$key" /v GlobalFlag /t REG_DWORD /d 0x70 /f > /dev/null 2>&1 || fail "cannot set GlobalFlag"
+    "$LFHEAP_WINE" run "$(exe "$arch" debugheap)" > "$out" 2> "$err"
+    rc=$?
+    wine reg delete "$key" /f > /dev/null 2>&1
+    [ $rc = 0 ] || fail "$(cat "$out" "$err")"
+    pass "$(cat "$out") ($arch)"
     ;;
 
 # install, then uninstall, for the prefix and for one program; nothing may stay behind.
