@@ -34,7 +34,7 @@ static inline void *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum he
 
 /* A block the front end serves, freed into cache e (NULL: look it up); 0 when the
  * block is anything else, for heap_free_slow to sort out. */
-static inline int heap_free_lfh(struct heap *h, struct tc_heap *e, void *p)
+static OS_INLINE int heap_free_lfh(struct heap *h, struct tc_heap *e, void *p)
 {
     struct region *r = pagemap_lookup(p);
     if (OS_LIKELY(r && r->heap == h && r->kind == REGION_SEGMENT && !((uintptr_t)p % GRANULE))) {

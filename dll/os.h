@@ -20,6 +20,7 @@ struct lfh_heap_entry;
 
 #if defined(_MSC_VER) || defined(__GNUC__)
 #define OS_NOINLINE __attribute__((noinline))
+#define OS_INLINE   inline __attribute__((always_inline))   /* fast paths, whatever the inliner thinks */
 #define OS_LIKELY(x)   __builtin_expect(!!(x), 1)
 #define OS_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #endif

@@ -247,6 +247,19 @@ static uint32_t split(struct heap *h, struct segment *s, char *hdr, uint32_t hav
     return g;
 }
 
+/* With free checking, the part of free block hdr (b) that is being taken, `take`
+ * granules or all of it when the rest would be too small to stay free, must still carry
+ * the pattern. Only that part: the rest stays free with its pattern, checked when it is
+ * taken or validated, so that carving small blocks out of a big free run costs what
+ * they cost, not what the run does. */
+static void check_taken(struct heap *h, char *hdr, const struct block_info *b, uint32_t take)
+{
+    if (!(b->flags & BLOCK_FILLED)) return;
+    if (b->size - take < MIN_BLOCK_GRANULES) take = b->size;
+    if (!debug_free_ok(h, hdr, (size_t)take * GRANULE))
+        heap_corruption_policy(h, HS_BAD_PATTERN, hdr + BLOCK_HEADER_SIZE);
+}
+
 char *backend_alloc(struct heap *h, size_t bytes, size_t user_size, uint32_t flags)
 {
     size_t g = bytes / GRANULE;
@@ -260,8 +273,7 @@ char *backend_alloc(struct heap *h, size_t bytes, size_t user_size, uint32_t fla
         corrupt(h, hdr);
         return NULL;
     }
-    if ((b.flags & BLOCK_FILLED) && !debug_free_ok(h, hdr, (size_t)b.size * GRANULE))
-        heap_corruption_policy(h, HS_BAD_PATTERN, hdr + BLOCK_HEADER_SIZE);
+    check_taken(h, hdr, &b, (uint32_t)g);
     uint32_t size = split(h, s, hdr, b.size, (uint32_t)g);
     if (!s->busy++ && s->spare) {   /* a spare in use again */
         s->spare = 0;
@@ -372,8 +384,7 @@ int backend_resize(struct heap *h, char *hdr, size_t bytes, size_t user_size)
         if (!block_read(h->key, next, &nb)) { corrupt(h, next); return 0; }
         if ((nb.flags & BLOCK_BUSY) || have + nb.size < g) return 0;
         if (!fl_remove(h, next, nb.size)) { corrupt(h, next); return 0; }
-        if ((nb.flags & BLOCK_FILLED) && !debug_free_ok(h, next, (size_t)nb.size * GRANULE))
-            heap_corruption_policy(h, HS_BAD_PATTERN, next + BLOCK_HEADER_SIZE);
+        check_taken(h, next, &nb, g - have);
         block_poison(h->key, next);
         have += nb.size;   /* may exceed what a header holds until the split */
         if (have - g >= MIN_BLOCK_GRANULES) have = split(h, s, hdr, have, g);

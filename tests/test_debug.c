@@ -117,6 +117,27 @@ START_TEST(free_checking_pattern)
 }
 END_TEST
 
+/* A block carved from the front of a big free run is checked alone; damage further in
+ * the run stays free and is still seen by HeapValidate, and the carved block is fresh. */
+START_TEST(carving_a_free_run_keeps_its_damage_visible)
+{
+    void *h = debug_heap(FLG_HEAP_ENABLE_FREE_CHECK);
+    unsigned char *big = lfh_HeapAlloc(h, 0, 8000);
+    unsigned char *guard = lfh_HeapAlloc(h, 0, 8);
+    ck_assert(lfh_HeapFree(h, 0, big));
+    big[6001] = 0;                                   /* a write after free, far from the front */
+    unsigned char *small = lfh_HeapAlloc(h, 0, 32);
+    ck_assert_ptr_eq(small, big);                    /* first fit: the front of the freed run */
+    static const unsigned char baad[4] = { 0x0D, 0xF0, 0xAD, 0xBA };
+    ck_assert_mem_eq(small, baad, 4);
+    ck_assert(!lfh_HeapValidate(h, 0, NULL));
+    big[6001] = 0xFE;
+    ck_assert(lfh_HeapValidate(h, 0, NULL));
+    (void)guard;
+    ck_assert(lfh_HeapDestroy(h));
+}
+END_TEST
+
 /* Assertion 112: fresh blocks carry 0xBAADF00D in whole DWORDs; growth patterns the new
  * whole DWORDs and keeps the old data. */
 START_TEST(new_block_pattern)
@@ -157,6 +178,7 @@ Suite *suite_debug(void)
     tcase_add_test(t, tail_damage_is_seen);
     tcase_add_test(t, validate_params_fail_on_damaged_tail);
     tcase_add_test(t, free_checking_pattern);
+    tcase_add_test(t, carving_a_free_run_keeps_its_damage_visible);
     tcase_add_test(t, new_block_pattern);
     tcase_add_test(t, large_blocks_under_debug_flags);
     suite_add_tcase(s, t);
