@@ -132,7 +132,19 @@ install)
     [ -z "$(leftovers)" ] || fail "left behind: $(leftovers)"
     wine reg query 'HKCU\Software\Wine\AppDefaults\mixed.exe\DllOverrides' /v kernel32 > /dev/null 2>&1 &&
         fail "per-program override left behind"
-    pass "install and uninstall, prefix-wide and per program ($arch)"
+
+    # run beside a session that outlives the program (a persistent wineserver): it
+    # returns with the program's status, and the prefix is restored when the session ends.
+    wineserver -p
+    LFHEAP_RUN_WAIT=1 timeout 120 "$LFHEAP_WINE" run "$bin" > "$out" 2> "$err"
+    rc=$?
+    [ $rc = 0 ] || fail "run beside a persistent wineserver: status $rc: $(cat "$err")"
+    grep -q 'the prefix is restored when it ends' "$err" || fail "run beside a persistent wineserver said: $(cat "$err")"
+    [ -n "$(leftovers)" ] || fail "the prefix was restored while its session still ran"
+    wineserver -k
+    for i in $(seq 50); do [ -z "$(leftovers)" ] && break; sleep 0.2; done
+    [ -z "$(leftovers)" ] || fail "left behind once the session ended: $(leftovers)"
+    pass "install and uninstall, prefix-wide and per program; run beside a persistent session ($arch)"
     ;;
 
 # Clear errors for what cannot work.
