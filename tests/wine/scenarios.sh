@@ -27,7 +27,16 @@ seed)
     grep -q '^Process has [0-9]* heaps' "$out" || fail "seed-lfheap.exe printed: $(cat "$out")"
     stats_of seed-lfheap.exe "$err" | grep -q '(process heap): [1-9][0-9]* allocations' ||
         fail "lfheap.dll did not serve seed-lfheap.exe: $(cat "$err")"
-    pass "seed example through the swap-in and through lfheap.dll ($arch)"
+    if [ "$arch" = x86_64 ]; then   # a program of the prefix named as wine names it
+        reg="$WINEPREFIX/drive_c/lfheap-test.reg"
+        rm -f "$reg"
+        LFHEAP_STATS=1 "$LFHEAP_WINE" run regedit /E 'C:\lfheap-test.reg' 'HKEY_CURRENT_USER\Software\Wine' > "$out" 2> "$err" ||
+            fail "regedit /E: $(cat "$out" "$err")"
+        [ -s "$reg" ] || fail "regedit /E wrote nothing"
+        stats_of regedit.exe "$err" | grep -q 'allocations' || fail "lfheap did not serve regedit.exe: $(cat "$err")"
+        rm -f "$reg"
+    fi
+    pass "seed example through the swap-in and through lfheap.dll; regedit by name ($arch)"
     ;;
 
 # Threads sharing heaps, cross-thread frees, HeapLock + HeapWalk and HeapValidate beside.
