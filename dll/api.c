@@ -356,10 +356,10 @@ lfh_bool LFH_WINAPI lfh_HeapSetInformation(void *handle, int cls, void *info, si
         else if (!info) err = ERROR_NOACCESS_;
         else if (memcpy(&v, info, sizeof v), v != HEAP_OPTIMIZE_RESOURCES_VERSION) err = ERROR_INVALID_PARAMETER_;
         else if (handle && !h) err = ERROR_INVALID_HANDLE_;
-        else if (h) tcache_flush_heap(h);
-        else {   /* every heap: give back this thread's cached blocks */
+        else if (h) heap_release_cached(h, 0);
+        else {
             registry_lock();
-            for (struct heap *x = registry_first(); x; x = x->reg_next) tcache_flush_heap(x);
+            for (struct heap *x = registry_first(); x; x = x->reg_next) heap_release_cached(x, 1);
             registry_unlock();
         }
     } else {

@@ -169,6 +169,26 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum)
     return h;
 }
 
+/* HeapOptimizeResources: the calling thread's cached blocks, empty subsegments, spare
+ * segments and cached large reservations go back (other threads' caches are theirs).
+ * For every heap (all != 0) the registry lock is held, which keeps the heaps alive, and
+ * a heap whose lock another thread holds (HeapLock, or busy) is skipped rather than
+ * waited for: that thread may be waiting for the registry lock. Heaps without
+ * serialisation are left to their owners then. */
+void heap_release_cached(struct heap *h, int all)
+{
+    if (all) {
+        if (!heap_serialized(h, 0) || !os_rlock_try_enter(&h->lock)) return;
+    } else {
+        heap_lock(h, 0);
+    }
+    tcache_flush_heap(h);
+    lfh_release_empty(h);
+    backend_release_spares(h);
+    large_release_cache(h);
+    heap_unlock(h, 0);
+}
+
 void heap_destroy(struct heap *h)
 {
     registry_lock();

@@ -62,6 +62,7 @@ int    backend_resize(struct heap *h, char *hdr, size_t bytes, size_t user_size)
 size_t backend_largest_free(struct heap *h);
 void   backend_coalesce_all(struct heap *h);
 void   backend_release_segments(struct heap *h);
+void   backend_release_spares(struct heap *h);
 int    backend_check_free_lists(struct heap *h, size_t *free_blocks);
 
 /* large.c — blocks with their own reservation. Callers hold the heap lock. */
@@ -71,6 +72,7 @@ int    large_resize(struct heap *h, struct large *l, size_t size);
 size_t large_size(const struct heap *h, const struct large *l);
 struct large *large_of(const struct heap *h, const void *p);   /* safe for any p */
 void   large_release_all(struct heap *h);
+void   large_release_cache(struct heap *h);
 
 /* lfh.c — size classes and subsegments. */
 extern uint32_t class_block[NCLASSES];          /* slot bytes per class */
@@ -87,6 +89,7 @@ int    lfh_enable(struct heap *h);                       /* heap lock held */
 void   lfh_prime(struct heap *h, unsigned cls);         /* heap lock held */
 unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want);
 void   lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n);
+void   lfh_release_empty(struct heap *h);
 struct subseg *lfh_subseg_of(const struct heap *h, const char *hdr, const struct block_info *b);
 char  *subseg_slot(const struct subseg *s, unsigned idx);
 
@@ -136,6 +139,7 @@ static inline int lfheap_initialised(void)
 }
 struct heap *heap_create(uint32_t options, size_t initial, size_t maximum);
 void   heap_destroy(struct heap *h);
+void   heap_release_cached(struct heap *h, int all);   /* HeapOptimizeResources */
 struct heap *heap_from_handle(const void *handle);
 void  *heap_alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st);
 enum heap_status heap_free_slow(struct heap *h, uint32_t flags, void *p);

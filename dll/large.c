@@ -140,6 +140,15 @@ void large_release_all(struct heap *h)
         pagemap_clear(l, OS_GRANULARITY);
         os_release(l, (size_t)(l->reserve_end - (char *)l));
     }
-    for (int i = 0; i < LARGE_CACHE_SLOTS; i++)
-        if (h->large_cache[i]) os_release(h->large_cache[i], (size_t)(h->large_cache[i]->reserve_end - (char *)h->large_cache[i]));
+    large_release_cache(h);
+}
+
+void large_release_cache(struct heap *h)
+{
+    for (int i = 0; i < LARGE_CACHE_SLOTS; i++) {
+        struct large *c = h->large_cache[i];
+        if (c) os_release(c, (size_t)(c->reserve_end - (char *)c));
+        h->large_cache[i] = NULL;
+    }
+    h->large_cache_bytes = 0;
 }

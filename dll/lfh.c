@@ -174,6 +174,18 @@ unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want)
     return got;
 }
 
+/* Empty subsegments, already out of their class, back to the back end. */
+static void release_subsegs(struct heap *h, struct subseg **empty, unsigned n)
+{
+    if (!n) return;
+    heap_lock(h, 0);
+    for (unsigned i = 0; i < n; i++) {
+        empty[i]->signature = 0;   /* its slots are no longer anyone's */
+        backend_free(h, (char *)empty[i] - BLOCK_HEADER_SIZE);
+    }
+    heap_unlock(h, 0);
+}
+
 void lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n)
 {
     struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
@@ -206,11 +218,32 @@ void lfh_give(struct heap *h, unsigned cls, void **blocks, unsigned n)
         }
     }
     os_lock_release(&c->lock);
-    if (!nempty) return;
-    heap_lock(h, 0);
-    for (unsigned i = 0; i < nempty; i++) {
-        empty[i]->signature = 0;   /* its slots are no longer anyone's */
-        backend_free(h, (char *)empty[i] - BLOCK_HEADER_SIZE);
+    release_subsegs(h, empty, nempty);
+}
+
+/* Give every subsegment whose slots are all free back to the back end, the kept ones
+ * included (HeapOptimizeResources). */
+void lfh_release_empty(struct heap *h)
+{
+    struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
+    if (!l) return;
+    for (unsigned cls = 0; cls < nclasses; cls++) {
+        struct lfh_class *c = &l->cls[cls];
+        struct subseg *empty[16];
+        unsigned nempty;
+        do {
+            nempty = 0;
+            os_lock_acquire(&c->lock);
+            for (struct subseg *s = c->partial, *next; s && nempty < 16; s = next) {
+                next = s->next;
+                if (s->nfree != s->nslots) continue;
+                list_remove(c, s);
+                c->nsubsegs--;
+                c->nempty--;
+                empty[nempty++] = s;
+            }
+            os_lock_release(&c->lock);
+            release_subsegs(h, empty, nempty);
+        } while (nempty == 16);
     }
-    heap_unlock(h, 0);
 }

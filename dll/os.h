@@ -50,6 +50,7 @@ void os_rlock_init(os_rlock *l);
 void os_rlock_destroy(os_rlock *l);
 void os_rlock_enter(os_rlock *l);
 void os_rlock_leave(os_rlock *l);
+int  os_rlock_try_enter(os_rlock *l);   /* 0: another thread holds it */
 
 /* ---- thread identity and the thread-cache pointer --------------------------------- */
 uint32_t os_thread_id(void);

@@ -116,6 +116,7 @@ void os_rlock_init(os_rlock *l)
 void os_rlock_destroy(os_rlock *l) { pthread_mutex_destroy((pthread_mutex_t *)l); }
 void os_rlock_enter(os_rlock *l) { pthread_mutex_lock((pthread_mutex_t *)l); }
 void os_rlock_leave(os_rlock *l) { pthread_mutex_unlock((pthread_mutex_t *)l); }
+int os_rlock_try_enter(os_rlock *l) { return pthread_mutex_trylock((pthread_mutex_t *)l) == 0; }
 
 /* ---- threads --------------------------------------------------------------------------- */
 _Thread_local void *os_tls_value;

@@ -22,6 +22,7 @@ NTSTATUS WINAPI RtlInitializeCriticalSectionEx(void *, ULONG, ULONG);
 NTSTATUS WINAPI RtlDeleteCriticalSection(void *);
 NTSTATUS WINAPI RtlEnterCriticalSection(void *);
 NTSTATUS WINAPI RtlLeaveCriticalSection(void *);
+BOOL WINAPI RtlTryEnterCriticalSection(void *);
 void WINAPI RtlSetLastWin32Error(DWORD);
 DWORD WINAPI RtlGetLastWin32Error(void);
 void WINAPI RtlRaiseStatus(NTSTATUS);
@@ -112,6 +113,7 @@ void os_rlock_init(os_rlock *l) { RtlInitializeCriticalSectionEx(l, HEAP_LOCK_SP
 void os_rlock_destroy(os_rlock *l) { RtlDeleteCriticalSection(l); }
 void os_rlock_enter(os_rlock *l) { RtlEnterCriticalSection(l); }
 void os_rlock_leave(os_rlock *l) { RtlLeaveCriticalSection(l); }
+int os_rlock_try_enter(os_rlock *l) { return RtlTryEnterCriticalSection(l) != 0; }
 
 /* ---- threads --------------------------------------------------------------------------- */
 uint32_t os_tls_index = TLS_OUT_OF_INDEXES;

@@ -445,6 +445,17 @@ int backend_check_free_lists(struct heap *h, size_t *free_blocks)
     return 1;
 }
 
+/* Give the spare segments back to the system (HeapOptimizeResources). */
+void backend_release_spares(struct heap *h)
+{
+    for (struct segment *s = h->seg0.next, *next; s; s = next) {
+        next = s->next;
+        if (!s->spare) continue;
+        h->spare_bytes -= (size_t)(s->reserve_end - s->base);
+        release_segment(h, s);
+    }
+}
+
 void backend_release_segments(struct heap *h)
 {
     struct segment *s = h->seg0.next;

@@ -1,5 +1,7 @@
 /* The Win32 surface: flags, return values, last errors, exceptions, handles that are
  * not lfheap's, and the process heap shared with the system heap. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include "unit.h"
 #include "os.h"
@@ -188,6 +190,63 @@ START_TEST(compatibility_information)
 }
 END_TEST
 
+/* HeapOptimizeResources gives back what a heap keeps for reuse: cached large
+ * reservations, spare segments, empty subsegments; the heap works on afterwards. */
+START_TEST(optimize_resources_releases_kept_memory)
+{
+    void *h = lfh_HeapCreate(0, 0, 0);
+    uint32_t opt[2] = { 1, 0 }, lfh = 2;
+    ck_assert(lfh_HeapSetInformation(h, HeapCompatibilityInformation, &lfh, sizeof lfh));
+    static void *big[4], *mid[64], *small[20000];
+    for (int i = 0; i < 4; i++) ck_assert_ptr_nonnull(big[i] = lfh_HeapAlloc(h, 0, 1 << 20));
+    for (int i = 0; i < 64; i++) ck_assert_ptr_nonnull(mid[i] = lfh_HeapAlloc(h, 0, 400000));
+    for (int i = 0; i < 20000; i++) ck_assert_ptr_nonnull(small[i] = lfh_HeapAlloc(h, 0, 100));
+    for (int i = 0; i < 4; i++) ck_assert(lfh_HeapFree(h, 0, big[i]));
+    for (int i = 0; i < 64; i++) ck_assert(lfh_HeapFree(h, 0, mid[i]));
+    for (int i = 0; i < 20000; i++) ck_assert(lfh_HeapFree(h, 0, small[i]));
+    unsigned long before = atomic_load(&os_vm_counts.releases);
+    ck_assert(lfh_HeapSetInformation(h, HeapOptimizeResources, opt, sizeof opt));
+    unsigned long released = atomic_load(&os_vm_counts.releases) - before;
+    ck_assert_uint_ge(released, 5);   /* the 4 cached large blocks and at least one spare segment */
+    before = atomic_load(&os_vm_counts.releases);
+    ck_assert(lfh_HeapSetInformation(h, HeapOptimizeResources, opt, sizeof opt));
+    ck_assert_uint_eq(atomic_load(&os_vm_counts.releases) - before, 0);   /* nothing kept any more */
+    ck_assert(lfh_HeapValidate(h, 0, NULL));
+    for (int i = 0; i < 1000; i++) ck_assert_ptr_nonnull(small[i] = lfh_HeapAlloc(h, 0, 100));
+    ck_assert_ptr_nonnull(big[0] = lfh_HeapAlloc(h, 0, 1 << 20));
+    ck_assert(lfh_HeapValidate(h, 0, NULL));
+    ck_assert(lfh_HeapDestroy(h));
+}
+END_TEST
+
+/* With every heap (NULL), a heap another thread holds with HeapLock is passed over, not
+ * waited for: that thread may itself be waiting for the heap list (HeapCreate). */
+static void *hold_lock(void *arg)
+{
+    void **a = arg;
+    lfh_HeapLock(a[0]);
+    atomic_store((_Atomic int *)a[1], 1);
+    while (atomic_load((_Atomic int *)a[1]) != 2) {}
+    lfh_HeapUnlock(a[0]);
+    return NULL;
+}
+
+START_TEST(optimize_all_passes_over_a_locked_heap)
+{
+    void *h = lfh_HeapCreate(0, 0, 0);
+    _Atomic int state = 0;
+    void *arg[2] = { h, (void *)&state };
+    pthread_t t;
+    uint32_t opt[2] = { 1, 0 };
+    ck_assert_int_eq(pthread_create(&t, NULL, hold_lock, arg), 0);
+    while (atomic_load(&state) != 1) {}
+    ck_assert(lfh_HeapSetInformation(NULL, HeapOptimizeResources, opt, sizeof opt));
+    atomic_store(&state, 2);
+    pthread_join(t, NULL);
+    ck_assert(lfh_HeapDestroy(h));
+}
+END_TEST
+
 /* SEMANTICS §1.15: the other classes of HeapSetInformation. */
 START_TEST(other_information_classes)
 {
@@ -325,6 +384,8 @@ Suite *suite_api(void)
     tcase_add_test(t, generate_exceptions);
     tcase_add_test(t, compatibility_information);
     tcase_add_test(t, other_information_classes);
+    tcase_add_test(t, optimize_resources_releases_kept_memory);
+    tcase_add_test(t, optimize_all_passes_over_a_locked_heap);
     tcase_add_test(t, compact_reports_free_space);
     tcase_add_test(t, garbage_handles_fail_cleanly);
     tcase_add_test(t, foreign_pointers_fail_cleanly);
