@@ -88,7 +88,9 @@ void *LFH_WINAPI lfh_HeapAlloc(void *handle, uint32_t flags, size_t size)
     if (OS_LIKELY(e && size <= lfh_max_request() && !(flags & HEAP_DEBUG_FLAGS_))) {
         struct heap *h = e->heap;
         unsigned cls = lfh_class_of(size);
-        void *p = atomic_load_explicit(&h->lfh_on[cls], memory_order_relaxed) ? tcache_pop(h, e, cls, size) : NULL;
+        /* No lfh_on check: slots reach a thread's bin only once their class is on, and a
+         * class never goes off again. */
+        void *p = tcache_pop(h, e, cls, size);
         if (OS_LIKELY(p != NULL)) {
             if ((flags | h->flags) & HEAP_ZERO_MEMORY_) memset(p, 0, size);
             return p;
