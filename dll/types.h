@@ -43,7 +43,8 @@
  * Layers, bottom up: os_*.c (pages, locks, TLS) / pagemap.c / segment.c, large.c
  * (back end) / lfh.c, tcache.c (front end) / heap.c (one heap: dispatch, locking,
  * registry) / walk.c, debug.c (walk, validate, debug-heap checks) / api.c (Win32
- * surface) / stats.c, dllmain.c (process glue).
+ * surface) / stats.c, dllmain.c (process glue) / swapin.c (the kernel32 swap-in's
+ * LocalFree and GlobalFree, which must know lfheap's process-heap blocks).
  */
 #ifndef LFHEAP_TYPES_H
 #define LFHEAP_TYPES_H

@@ -66,6 +66,11 @@ int main(void)
     /* kernel32's own blocks, on the process heap and a private heap, and msvcrt's */
     unsigned char *ours = HeapAlloc(ph, HEAP_ZERO_MEMORY, 777);
     CHECK(ours && ours[776] == 0 && HeapSize(ph, 0, ours) == 777, "HeapAlloc on the process heap");
+    /* One heap serves HeapAlloc(GetProcessHeap()) and LocalAlloc/GlobalAlloc on Windows,
+     * so LocalFree and GlobalFree take a process-heap block (NULL: freed). */
+    void *lf = HeapAlloc(ph, 0, 48), *gf = HeapAlloc(ph, 0, 5000);
+    CHECK(lf && LocalFree(lf) == NULL, "LocalFree of a HeapAlloc block: error %lu", GetLastError());
+    CHECK(gf && GlobalFree(gf) == NULL, "GlobalFree of a HeapAlloc block: error %lu", GetLastError());
     HANDLE priv = HeapCreate(0, 0, 0);
     void *pb = HeapAlloc(priv, 0, 50);
     CHECK(pb != NULL, "HeapAlloc on a private heap");
