@@ -270,7 +270,7 @@ static double realloc_growth(int threads, long scale)
     return timed(threads, realloc_fn, &j);
 }
 
-/* ---- large blocks, above any front end: 64 KB to 4 MB, every page touched ----------------- */
+/* ---- large blocks, above any front end: 64 KB to 8 MB, every page touched ----------------- */
 static void large_fn(int id, void *arg)
 {
     struct job *j = arg;

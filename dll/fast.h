@@ -37,10 +37,10 @@ static inline void *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum he
 static OS_INLINE int heap_free_lfh(struct heap *h, struct tc_heap *e, void *p)
 {
     struct region *r = pagemap_lookup(p);
-    if (OS_LIKELY(r && r->heap == h && r->kind == REGION_SEGMENT && !((uintptr_t)p % GRANULE))) {
+    if (OS_LIKELY(r && r->heap == h && r->kind == REGION_SEGMENT)) {
         struct segment *s = (struct segment *)r;
-        char *hdr = (char *)p - BLOCK_HEADER_SIZE;
-        if (OS_LIKELY(hdr >= seg_first(s) && hdr < seg_end(s))) {
+        char *hdr = seg_block_header(s, p);
+        if (OS_LIKELY(hdr != NULL)) {
             uint64_t plain = block_load(hdr) ^ h->key;
             struct block_info b = { (uint32_t)(plain & 0xffff), (uint32_t)(plain >> 16) & 0xff,
                                     (uint32_t)(plain >> 32) & 0xffff, (uint32_t)(plain >> 48) };

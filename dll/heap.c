@@ -314,8 +314,7 @@ enum heap_status heap_check_block(struct heap *h, const void *p, struct block_in
         return (b->flags & BLOCK_BUSY) ? HS_OK : HS_CORRUPT;
     }
     struct segment *s = (struct segment *)r;
-    if ((uintptr_t)p % GRANULE || hdr < seg_first(s) || hdr >= seg_end(s)) return HS_CORRUPT;
-    if (!block_read(h->key, hdr, b)) return HS_CORRUPT;
+    if (!seg_block_header(s, p) || !block_read(h->key, hdr, b)) return HS_CORRUPT;
     if (b->flags & BLOCK_LFH) {
         if (!subseg_checked(h, s, hdr, b)) return HS_CORRUPT;
     } else {
@@ -342,11 +341,8 @@ static enum heap_status check_locked(struct heap *h, uint32_t flags, const void 
     if (!r) return HS_NOT_OURS;
     if (r->heap != h) return HS_WRONG_HEAP;
     if (r->kind == REGION_SEGMENT) {
-        struct segment *s = (struct segment *)r;
-        const char *hdr = (const char *)p - BLOCK_HEADER_SIZE;
-        if (!((uintptr_t)p % GRANULE) && hdr >= seg_first(s) && hdr < seg_end(s) && block_read(h->key, hdr, b) &&
-            (b->flags & BLOCK_LFH))
-            return heap_check_block(h, p, b);
+        const char *hdr = seg_block_header((struct segment *)r, p);
+        if (hdr && block_read(h->key, hdr, b) && (b->flags & BLOCK_LFH)) return heap_check_block(h, p, b);
     }
     heap_lock(h, flags);
     *locked = 1;

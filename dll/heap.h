@@ -30,6 +30,14 @@ static inline char *seg_commit_end(const struct segment *s) { return __atomic_lo
 static inline void seg_set_commit_end(struct segment *s, char *end) { __atomic_store_n(&s->commit_end, end, __ATOMIC_RELAXED); }
 static inline char *seg_end(const struct segment *s) { return seg_commit_end(s) - (GRANULE - BLOCK_HEADER_SIZE); }
 
+/* The header p would have as the start of a block of segment s: p granule aligned and
+ * that header inside the segment's blocks; NULL when p cannot be one. Reads nothing. */
+static inline char *seg_block_header(const struct segment *s, const void *p)
+{
+    char *hdr = (char *)p - BLOCK_HEADER_SIZE;
+    return !((uintptr_t)p % GRANULE) && hdr >= seg_first(s) && hdr < seg_end(s) ? hdr : NULL;
+}
+
 /* The segment of this heap whose blocks area holds addr, or NULL. Safe for any address. */
 static inline struct segment *segment_of(const struct heap *h, const void *addr)
 {
@@ -66,6 +74,7 @@ void   backend_release_spares(struct heap *h);
 int    backend_check_free_lists(struct heap *h, size_t *free_blocks);
 
 /* large.c — blocks with their own reservation. Callers hold the heap lock. */
+static inline size_t large_reserve(const struct large *l) { return (size_t)(l->reserve_end - (const char *)l); }
 void  *large_alloc(struct heap *h, size_t size);
 void   large_free(struct heap *h, struct large *l);
 int    large_resize(struct heap *h, struct large *l, size_t size);

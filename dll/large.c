@@ -48,15 +48,15 @@ static struct large *from_cache(struct heap *h, size_t commit)
     int best = -1;
     for (int i = 0; i < LARGE_CACHE_SLOTS; i++) {
         struct large *c = h->large_cache[i];
-        size_t reserve = c ? (size_t)(c->reserve_end - (char *)c) : 0;
+        size_t reserve = c ? large_reserve(c) : 0;
         if (c && reserve >= commit && reserve <= 2 * commit + OS_GRANULARITY &&
-            (best < 0 || reserve < (size_t)(h->large_cache[best]->reserve_end - (char *)h->large_cache[best])))
+            (best < 0 || reserve < large_reserve(h->large_cache[best])))
             best = i;
     }
     if (best < 0) return NULL;
     struct large *l = h->large_cache[best];
     h->large_cache[best] = NULL;
-    h->large_cache_bytes -= (size_t)(l->reserve_end - (char *)l);
+    h->large_cache_bytes -= large_reserve(l);
     return l;
 }
 
@@ -72,7 +72,7 @@ void *large_alloc(struct heap *h, size_t size)
         base = (char *)l;
         if (base + commit > l->commit_end &&
             !os_commit(l->commit_end, (size_t)(base + commit - l->commit_end), h->flags & HEAP_CREATE_ENABLE_EXECUTE_)) {
-            os_release(base, (size_t)(l->reserve_end - base));
+            os_release(base, large_reserve(l));
             return NULL;
         }
         memset(large_user(l), 0, commit - LARGE_HEADER_SIZE);   /* as fresh from the system */
@@ -91,7 +91,7 @@ void *large_alloc(struct heap *h, size_t size)
     l->r.heap = h;
     l->commit_end = base + commit;
     if (!pagemap_set(base, OS_GRANULARITY, &l->r)) {
-        os_release(base, (size_t)(l->reserve_end - base));
+        os_release(base, large_reserve(l));
         return NULL;
     }
     l->next = NULL;
@@ -104,7 +104,7 @@ void *large_alloc(struct heap *h, size_t size)
 
 void large_free(struct heap *h, struct large *l)
 {
-    size_t reserve = (size_t)(l->reserve_end - (char *)l);
+    size_t reserve = large_reserve(l);
     if (l->prev) l->prev->next = l->next; else h->large_first = l->next;
     if (l->next) l->next->prev = l->prev; else h->large_last = l->prev;
     pagemap_clear(l, OS_GRANULARITY);
@@ -138,7 +138,7 @@ void large_release_all(struct heap *h)
         struct large *l = h->large_first;
         h->large_first = l->next;
         pagemap_clear(l, OS_GRANULARITY);
-        os_release(l, (size_t)(l->reserve_end - (char *)l));
+        os_release(l, large_reserve(l));
     }
     large_release_cache(h);
 }
@@ -147,7 +147,7 @@ void large_release_cache(struct heap *h)
 {
     for (int i = 0; i < LARGE_CACHE_SLOTS; i++) {
         struct large *c = h->large_cache[i];
-        if (c) os_release(c, (size_t)(c->reserve_end - (char *)c));
+        if (c) os_release(c, large_reserve(c));
         h->large_cache[i] = NULL;
     }
     h->large_cache_bytes = 0;

@@ -247,6 +247,22 @@ static uint32_t split(struct heap *h, struct segment *s, char *hdr, uint32_t hav
     return g;
 }
 
+static size_t seg_bytes(const struct segment *s) { return (size_t)(s->reserve_end - s->base); }
+
+/* An empty extra segment kept for reuse counts against SPARE_SEGMENT_BYTES. */
+static void set_spare(struct heap *h, struct segment *s, uint32_t spare)
+{
+    if (s->spare == spare) return;
+    s->spare = spare;
+    if (spare) h->spare_bytes += seg_bytes(s); else h->spare_bytes -= seg_bytes(s);
+}
+
+static void unmap_segment(struct segment *s)
+{
+    pagemap_clear(s->base, seg_bytes(s));
+    os_release(s->base, seg_bytes(s));
+}
+
 /* With free checking, the part of free block hdr (b) that is being taken, `take`
  * granules or all of it when the rest would be too small to stay free, must still carry
  * the pattern. Only that part: the rest stays free with its pattern, checked when it is
@@ -275,10 +291,7 @@ char *backend_alloc(struct heap *h, size_t bytes, size_t user_size, uint32_t fla
     }
     check_taken(h, hdr, &b, (uint32_t)g);
     uint32_t size = split(h, s, hdr, b.size, (uint32_t)g);
-    if (!s->busy++ && s->spare) {   /* a spare in use again */
-        s->spare = 0;
-        h->spare_bytes -= (size_t)(s->reserve_end - s->base);
-    }
+    if (!s->busy++) set_spare(h, s, 0);   /* a spare in use again */
     block_write(h->key, hdr, size, BLOCK_BUSY | flags, b.prev,
                 (uint32_t)((size_t)size * GRANULE - BLOCK_HEADER_SIZE - user_size));
     return hdr;
@@ -298,9 +311,8 @@ static void release_segment(struct heap *h, struct segment *s)
     while (prev->next != s) prev = prev->next;
     prev->next = s->next;
     if (h->last_segment == s) h->last_segment = prev;
-    size_t reserve = (size_t)(s->reserve_end - s->base);
-    pagemap_clear(s->base, reserve);
-    os_release(s->base, reserve);
+    set_spare(h, s, 0);
+    unmap_segment(s);
 }
 
 /* After a free: when the free run starting at `run` reaches the end of the segment,
@@ -321,13 +333,11 @@ static void trim(struct heap *h, struct segment *s, char *run, uint32_t prev)
         prev = b.prev;
     }
     if (!s->busy && s != &h->seg0 && !s->spare) {
-        size_t bytes = (size_t)(s->reserve_end - s->base);
-        if (h->spare_bytes + bytes > SPARE_SEGMENT_BYTES) {
+        if (h->spare_bytes + seg_bytes(s) > SPARE_SEGMENT_BYTES) {
             release_segment(h, s);
             return;
         }
-        s->spare = 1;
-        h->spare_bytes += bytes;
+        set_spare(h, s, 1);
     }
     if ((size_t)(seg_end(s) - run) <= DECOMMIT_TAIL_MIN) return;
     char *keep = (char *)round_up((uintptr_t)run + DECOMMIT_KEEP, OS_PAGE);
@@ -450,9 +460,7 @@ void backend_release_spares(struct heap *h)
 {
     for (struct segment *s = h->seg0.next, *next; s; s = next) {
         next = s->next;
-        if (!s->spare) continue;
-        h->spare_bytes -= (size_t)(s->reserve_end - s->base);
-        release_segment(h, s);
+        if (s->spare) release_segment(h, s);
     }
 }
 
@@ -461,9 +469,7 @@ void backend_release_segments(struct heap *h)
     struct segment *s = h->seg0.next;
     while (s) {
         struct segment *next = s->next;
-        size_t reserve = (size_t)(s->reserve_end - s->base);
-        pagemap_clear(s->base, reserve);
-        os_release(s->base, reserve);
+        unmap_segment(s);
         s = next;
     }
 }

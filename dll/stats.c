@@ -34,30 +34,33 @@ static void put_num(struct out *o, uint64_t v, unsigned base)
     while (n) { s[0] = tmp[--n]; put(o, s); }
 }
 
+/* "lfheap[name pid]: " starts every line: a Wine session has several processes. */
+static void line_start(struct out *o, const char *name)
+{
+    put(o, "lfheap[");
+    put(o, name);
+    put(o, " ");
+    put_num(o, os_process_id(), 10);
+    put(o, "]: ");
+}
+
 void stats_report(void)
 {
     struct out o;
     uint64_t total = 0;
     unsigned heaps = 0;
-    char prefix[96], name[64];
+    char name[64];
     if (!stats_enabled) return;
     o.n = 0;
     os_process_name(name, sizeof name);
-    /* "lfheap[name pid]: " starts every line: a Wine session has several processes */
-    size_t k = 0;
-    for (const char *c = "lfheap["; *c; c++) prefix[k++] = *c;
-    for (const char *c = name; *c && k < 70; c++) prefix[k++] = *c;
-    prefix[k++] = ' ';
-    prefix[k] = 0;
     registry_lock();
     for (struct heap *h = registry_first(); h; h = h->reg_next) {
         uint64_t lfh = 0, backend = atomic_load(&h->backend_allocs), large = atomic_load(&h->large_allocs);
         for (unsigned c = 0; h->lfh && c < nclasses; c++) lfh += tcache_served(h, c);
         total += lfh + backend + large;
         heaps++;
-        put(&o, prefix);
-        put_num(&o, os_process_id(), 10);
-        put(&o, "]: heap ");
+        line_start(&o, name);
+        put(&o, "heap ");
         put_num(&o, (uintptr_t)h, 16);
         put(&o, h->is_process_heap ? " (process heap)" : "");
         put(&o, ": ");
@@ -70,9 +73,8 @@ void stats_report(void)
         put_num(&o, large, 10);
         put(&o, "\n");
         if (!lfh) continue;
-        put(&o, prefix);
-        put_num(&o, os_process_id(), 10);
-        put(&o, "]:   by slot size:");
+        line_start(&o, name);
+        put(&o, "  by slot size:");
         for (unsigned c = 0; c < nclasses; c++) {
             uint64_t n = tcache_served(h, c);
             if (!n) continue;
@@ -84,9 +86,7 @@ void stats_report(void)
         put(&o, "\n");
     }
     registry_unlock();
-    put(&o, prefix);
-    put_num(&o, os_process_id(), 10);
-    put(&o, "]: ");
+    line_start(&o, name);
     put_num(&o, total, 10);
     put(&o, " allocations served in ");
     put_num(&o, heaps, 10);

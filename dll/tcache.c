@@ -70,6 +70,13 @@ static void bin_flush(struct tc_heap *e, unsigned c, unsigned n)
 }
 
 /* Everything back to the heap, statistics into its totals; registry lock held. */
+/* e becomes the thread's current entry; the remembered handle named the previous one. */
+static struct tc_heap *make_current(struct tcache *tc, struct tc_heap *e)
+{
+    tc->handle = NULL;
+    return tc->last = e;
+}
+
 static void entry_retire(struct tc_heap *e)
 {
     struct lfh *l = atomic_load_explicit(&e->heap->lfh, memory_order_acquire);
@@ -97,8 +104,7 @@ struct tc_heap *tc_get_slow(struct heap *h)
         if (!e) { if (empty == TC_HEAPS) empty = i; continue; }
         if (e->heap == h) {
             if (e->id != h->id) entry_reset(e, h);   /* a destroyed heap's leftovers */
-            tc->handle = NULL;   /* the remembered handle named the previous entry */
-    return tc->last = e;
+            return make_current(tc, e);
         }
     }
     struct tc_heap *e;
@@ -113,8 +119,7 @@ struct tc_heap *tc_get_slow(struct heap *h)
         registry_unlock();
     }
     entry_reset(e, h);
-    tc->handle = NULL;   /* the remembered handle named the previous entry */
-    return tc->last = e;
+    return make_current(tc, e);
 }
 
 /* Everything the fast path in tcache.h does not handle: no cache yet, an empty bin, a

@@ -167,7 +167,7 @@ void heap_summary(struct heap *h, struct lfh_heap_summary *sum)
             const struct large *l = large_of(h, e.lpData);
             allocated += e.cbData;
             committed += (size_t)(l->commit_end - (char *)l);
-            reserved += (size_t)(l->reserve_end - (char *)l);
+            reserved += large_reserve(l);
         } else if (e.wFlags & PROCESS_HEAP_ENTRY_BUSY_) {
             struct block_info b;
             if (block_read(h->key, (char *)e.lpData - BLOCK_HEADER_SIZE, &b) &&
