@@ -5,7 +5,8 @@ set -u
 top=${abs_top_builddir:?run through make check}
 export WINEDEBUG=-all
 export LFHEAP_DLLDIR="$top/build" LFHEAP_PE_INFO="$top/tools/pe-info"
-unset WINEDLLOVERRIDES LFHEAP_STATS LFHEAP_CORRUPTION
+export LFHEAP_PROBE="$srcdir/tools/wine-probe" LFHEAP_CACHE="$top/build/cache"
+unset WINEDLLOVERRIDES LFHEAP_STATS LFHEAP_CORRUPTION WINE WINELOADER
 LFHEAP_WINE="$top/tools/lfheap-wine"
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -14,14 +15,16 @@ pass() { echo "PASS: $*"; exit 0; }
 
 command -v wine >/dev/null 2>&1 || skip "Wine is not installed (Debian: wine wine64)"
 
-# need_arch ARCH: skip, saying why, when ARCH's programs cannot run here.
+# need_arch ARCH: skip, saying why, when ARCH's programs cannot run here (decided by
+# running one); else `wine` runs them with the loader that works (wine64 itself where
+# Debian's wrapper would pick a 32-bit loader this kernel cannot execute).
 need_arch() {
-    if [ "$1" = i386 ]; then
-        [ -f "$top/build/i386/kernel32.dll" ] || skip "lfheap was built without i686-w64-mingw32-gcc (gcc-mingw-w64-i686)"
-        [ -f "$WINE_DLLDIR32/kernel32.dll" ] ||
-            skip "32-bit Wine is not installed: $WINE_DLLDIR32/kernel32.dll is missing (Debian: wine32:i386)"
-    fi
+    [ -f "$top/build/$1/kernel32.dll" ] || skip "lfheap was built without $1 DLLs (i686: gcc-mingw-w64-i686)"
+    WINE=$(WINEPREFIX="$top/build/prefix-probe" "$LFHEAP_PROBE" "$1" "$top/build/probe-$1.exe") || skip "$1: $WINE"
+    case $WINE in *wine64) export WINELOADER=$WINE ;; esac
+    export WINE
 }
+wine() { "${WINE:-wine}" "$@"; }
 
 # use_prefix NAME: a Wine prefix under build/, made once and reused by later tests.
 use_prefix() {
@@ -40,4 +43,4 @@ use_prefix() {
 exe() { echo "$top/build/$1/tests/$2.exe"; }   # arch name
 
 # Lines of lfheap's statistics that a process of the given name printed.
-stats_of() { grep "^lfheap\[$1 " "$2" || true; }
+stats_of() { grep -a "^lfheap\[$1 " "$2" || true; }

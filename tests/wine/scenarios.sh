@@ -112,7 +112,7 @@ debugheap)
 
 # install, then uninstall, for the prefix and for one program; nothing may stay behind.
 install)
-    use_prefix install
+    use_prefix "install-$arch"
     bin=$(exe "$arch" mixed) other=$(exe "$arch" seed)
     leftovers() { find "$WINEPREFIX" \( -iname '*lfheap*' -o -iname k32wine.dll \) | grep -v '\.lock$' || true; }
     override() { wine reg query 'HKCU\Software\Wine\DllOverrides' /v kernel32 2>/dev/null | grep -i kernel32 || true; }
@@ -142,18 +142,55 @@ install)
     wine reg query 'HKCU\Software\Wine\AppDefaults\mixed.exe\DllOverrides' /v kernel32 > /dev/null 2>&1 &&
         fail "per-program override left behind"
 
-    # run beside a session that outlives the program (a persistent wineserver): it
-    # returns with the program's status, and the prefix is restored when the session ends.
+    # run beside a session that outlives the program (a persistent wineserver) returns
+    # with the program's status; the files it leaves are inert and status names them.
     wineserver -p
-    LFHEAP_RUN_WAIT=1 timeout 120 "$LFHEAP_WINE" run "$bin" > "$out" 2> "$err"
+    timeout 120 "$LFHEAP_WINE" run "$bin" > "$out" 2> "$err"
     rc=$?
     [ $rc = 0 ] || fail "run beside a persistent wineserver: status $rc: $(cat "$err")"
-    grep -q 'the prefix is restored when it ends' "$err" || fail "run beside a persistent wineserver said: $(cat "$err")"
-    [ -n "$(leftovers)" ] || fail "the prefix was restored while its session still ran"
+    LFHEAP_STATS=1 wine "$bin" > /dev/null 2> "$err"
+    [ -z "$(stats_of mixed.exe "$err")" ] || fail "the files a run left are not inert"
+    "$LFHEAP_WINE" status > "$out" 2>&1
+    grep -q "files left by 'lfheap-wine run'" "$out" || fail "status after run: $(cat "$out")"
+    # A run ended by SIGTERM once its files are in place leaves the same consistent prefix.
+    "$LFHEAP_WINE" run "$(exe "$arch" stress)" 4 2000000 > /dev/null 2>&1 &
+    runner=$!
+    for i in $(seq 600); do
+        pgrep -f 'stress.exe' > /dev/null && break
+        sleep 0.1
+    done
+    kill -TERM $runner 2>/dev/null
+    wait $runner
     wineserver -k
-    for i in $(seq 50); do [ -z "$(leftovers)" ] && break; sleep 0.2; done
-    [ -z "$(leftovers)" ] || fail "left behind once the session ended: $(leftovers)"
-    pass "install and uninstall, prefix-wide and per program; run beside a persistent session ($arch)"
+    "$LFHEAP_WINE" status > "$out" 2>&1 || fail "status after SIGTERM: $(cat "$out")"
+    [ -z "$(find "$WINEPREFIX/drive_c/windows" -name '.lfheap-new.*')" ] || fail "a half-written file was left"
+    "$LFHEAP_WINE" uninstall > "$out" 2>&1 || fail "uninstall after run: $(cat "$out")"
+    [ -z "$(leftovers)" ] || fail "left behind after uninstall: $(leftovers)"
+    after=$(md5sum "$WINEPREFIX"/drive_c/windows/system*/kernel32.dll "$WINEPREFIX"/drive_c/windows/syswow64/kernel32.dll 2>/dev/null)
+    [ "$before" = "$after" ] || fail "kernel32.dll not restored after run"
+    pass "install and uninstall, prefix-wide and per program; run beside a persistent session and after SIGTERM ($arch)"
+    ;;
+
+# The swap-in changes nothing but the heap: code pages, locale, Windows version (for a
+# program with a Windows 10 manifest too), environment and modules are plain Wine's,
+# apart from k32wine.dll and the WINEDLLOVERRIDES entry that selects the swap-in.
+transparent)
+    use_prefix run
+    key='HKCU\Software\Wine\AppDefaults\sysinfo-win10.exe'
+    wine reg add "$key" /v Version /d win10 /f > /dev/null 2>&1 || fail "cannot set the Windows version"
+    for prog in sysinfo sysinfo-win10; do
+        LFHEAP_STATS=1 wine "$(exe "$arch" $prog)" 2> "$err" | tr -d '\r' > "$out.plain" || fail "$prog on plain Wine: $(cat "$err")"
+        [ -z "$(stats_of $prog.exe "$err")" ] || fail "$prog.exe on plain Wine ran on lfheap"
+        LFHEAP_STATS=1 "$LFHEAP_WINE" run "$(exe "$arch" $prog)" 2> "$err" | tr -d '\r' |
+            grep -v -e '^module k32wine.dll$' -e '^env WINEDLLOVERRIDES=kernel32=n,b$' > "$out.swap" ||
+            fail "$prog under the swap-in: $(cat "$err")"
+        stats_of $prog.exe "$err" | grep -q 'allocations served' || fail "lfheap did not serve $prog.exe"
+        grep -q '^GetACP ' "$out.plain" || fail "$prog printed: $(cat "$out.plain")"
+        diff "$out.plain" "$out.swap" > "$out.diff" || fail "$prog sees another system under the swap-in: $(cat "$out.diff")"
+    done
+    grep -q '^GetVersionExW 10\.0\.' "$out.plain" || fail "the manifested program did not see Windows 10: $(grep Version "$out.plain")"
+    rm -f "$out.plain" "$out.swap" "$out.diff"
+    pass "code pages, locale, version, environment and modules as on plain Wine ($arch)"
     ;;
 
 # Clear errors for what cannot work.
@@ -163,17 +200,31 @@ errors)
     grep -q 'is not a Wine prefix' "$out" || fail "status on a non-prefix said: $(cat "$out")"
     "$LFHEAP_WINE" run "$srcdir/configure.ac" > "$out" 2>&1 && fail "running a text file succeeded"
     grep -q 'not a Windows program' "$out" || fail "running a text file said: $(cat "$out")"
-    LFHEAP_RUN_WAIT=soon "$LFHEAP_WINE" run "$(exe "$arch" seed)" > "$out" 2>&1 && fail "a bad LFHEAP_RUN_WAIT was accepted"
-    grep -q 'LFHEAP_RUN_WAIT must be a number of seconds' "$out" || fail "a bad LFHEAP_RUN_WAIT said: $(cat "$out")"
-    [ ! -e "$WINEPREFIX/lfheap-staged.txt" ] || fail "a bad LFHEAP_RUN_WAIT left the prefix staged"
-    "$LFHEAP_WINE" uninstall > "$out" 2>&1 && fail "uninstall without install succeeded"
+    fake=$(mktemp -d)
+    mkdir -p "$fake/drive_c/windows/system32" && : > "$fake/system.reg"
+    "$LFHEAP_WINE" uninstall --prefix "$fake" > "$out" 2>&1 && fail "uninstall without install succeeded"
     grep -q 'not installed' "$out" || fail "uninstall without install said: $(cat "$out")"
+    rm -rf "$fake"
     "$LFHEAP_WINE" frobnicate > "$out" 2>&1 && fail "an unknown command succeeded"
     grep -q '^usage:' "$out" || fail "an unknown command said: $(cat "$out")"
-    if [ -f "$(exe i386 seed)" ] && [ ! -f "$WINE_DLLDIR32/kernel32.dll" ]; then
-        "$LFHEAP_WINE" run "$(exe i386 seed)" > "$out" 2>&1 && fail "a 32-bit program ran without 32-bit Wine"
-        grep -q '32-bit Wine is not installed' "$out" || fail "a 32-bit program without 32-bit Wine said: $(cat "$out")"
+    # A machine whose kernel cannot execute 32-bit programs, with wine32 installed:
+    # Debian's wrapper then runs the 32-bit loader for every program. The probe goes
+    # around it for 64-bit programs and says why 32-bit ones cannot run.
+    bin=$(mktemp -d)
+    printf '#!/bin/sh\necho "/usr/bin/wine: 36: exec: /usr/lib/wine/wine: Exec format error" >&2\nexit 126\n' > "$bin/wine"
+    chmod +x "$bin/wine"
+    if [ -x /usr/lib/wine/wine64 ]; then
+        env -u WINE -u WINELOADER PATH="$bin:$PATH" LFHEAP_CACHE="$bin/cache" "$LFHEAP_WINE" run "$(exe x86_64 seed)" > "$out" 2>&1 ||
+            fail "a 64-bit program beside a broken 32-bit loader: $(cat "$out")"
+        grep -q '^Process has [0-9]* heaps' "$out" || fail "a 64-bit program beside a broken 32-bit loader printed: $(cat "$out")"
     fi
+    if [ -f "$(exe i386 seed)" ]; then
+        env -u WINE -u WINELOADER PATH="$bin:$PATH" LFHEAP_CACHE="$bin/cache" "$LFHEAP_WINE" run "$(exe i386 seed)" > "$out" 2>&1 &&
+            fail "a 32-bit program ran where the kernel cannot execute 32-bit programs"
+        grep -q 'cannot run i386 programs: this kernel cannot execute 32-bit programs' "$out" ||
+            fail "a 32-bit program where the kernel cannot execute 32-bit programs said: $(cat "$out")"
+    fi
+    rm -rf "$bin"
     pass "errors are reported ($arch)"
     ;;
 
