@@ -85,7 +85,7 @@ static OS_NOINLINE void *alloc_other(void *handle, uint32_t flags, size_t size)
 void *LFH_WINAPI lfh_HeapAlloc(void *handle, uint32_t flags, size_t size)
 {
     struct tc_heap *e = tcache_for_handle(handle);
-    if (OS_LIKELY(e && size <= lfh_max_request() && !(flags & HEAP_DEBUG_FLAGS_))) {
+    if (OS_LIKELY(e && size <= lfh_max_request() && !(flags & HEAP_BACKEND_FLAGS_))) {
         struct heap *h = e->heap;
         unsigned cls = lfh_class_of(size);
         /* No lfh_on check: slots reach a thread's bin only once their class is on, and a

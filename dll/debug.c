@@ -21,18 +21,25 @@ void debug_fill_new(struct heap *h, char *p, size_t from, size_t to)
     for (size_t i = round_up(from, 4); i + 4 <= to; i += 4) memcpy(p + i, &v, 4);
 }
 
+/* The tail is every byte of the block past the caller's, but for the user info that
+ * HEAP_ADD_USER_INFO puts right after the first TAIL_BYTES of it. */
+static int tail_byte(const struct block_info *b, uint32_t i)
+{
+    return !(b->flags & BLOCK_USER_INFO) || i < TAIL_BYTES || i >= TAIL_BYTES + USER_INFO_BYTES;
+}
+
 void debug_set_tail(struct heap *h, char *hdr, const struct block_info *b)
 {
     (void)h;
-    size_t n = data_bytes(b) - b->unused;
-    memset(hdr + BLOCK_HEADER_SIZE + n, TAIL_FILL, b->unused);
+    unsigned char *t = (unsigned char *)hdr + BLOCK_HEADER_SIZE + data_bytes(b) - b->unused;
+    for (uint32_t i = 0; i < b->unused; i++) if (tail_byte(b, i)) t[i] = TAIL_FILL;
 }
 
 int debug_tail_ok(const struct heap *h, const char *hdr, const struct block_info *b)
 {
     (void)h;
     const unsigned char *t = (const unsigned char *)hdr + BLOCK_HEADER_SIZE + data_bytes(b) - b->unused;
-    for (uint32_t i = 0; i < b->unused; i++) if (t[i] != TAIL_FILL) return 0;
+    for (uint32_t i = 0; i < b->unused; i++) if (tail_byte(b, i) && t[i] != TAIL_FILL) return 0;
     return 1;
 }
 

@@ -11,13 +11,14 @@
 
 /* Flags a call may add to the heap's own (the rest of a call's flags are ignored). */
 #define CALL_FLAGS (HEAP_NO_SERIALIZE_ | HEAP_GENERATE_EXCEPTIONS_ | HEAP_ZERO_MEMORY_ | \
-                    HEAP_REALLOC_IN_PLACE_ONLY_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_)
+                    HEAP_REALLOC_IN_PLACE_ONLY_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_ | \
+                    HEAP_ADD_USER_INFO_)
 
 static inline void *heap_alloc(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
 {
     struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
     flags = h->flags | (flags & CALL_FLAGS);
-    if (OS_LIKELY(l && n <= lfh_max_request() && !(flags & HEAP_DEBUG_FLAGS_))) {
+    if (OS_LIKELY(l && n <= lfh_max_request() && !(flags & HEAP_BACKEND_FLAGS_))) {
         unsigned cls = lfh_class_of(n);
         if (OS_LIKELY(atomic_load_explicit(&h->lfh_on[cls], memory_order_relaxed))) {
             void *p = tcache_alloc(h, cls, n);

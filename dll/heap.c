@@ -21,7 +21,6 @@ static _Atomic int terminate_on_corruption;
 static enum { POLICY_WINDOWS, POLICY_FAIL, POLICY_TERMINATE } corruption_policy;
 int stats_enabled;
 
-#define TAIL_BYTES GRANULE
 
 /* ---- registry ------------------------------------------------------------------------ */
 void registry_lock(void) { os_lock_acquire(&registry); }
@@ -264,8 +263,9 @@ static void count_for_lfh(struct heap *h, unsigned cls)
 static void *alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
 {
     size_t tail = (flags & HEAP_TAIL_CHECKING_ENABLED_) ? TAIL_BYTES : 0;
-    if (n > SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY - tail) { *st = HS_NO_MEMORY; return NULL; }
-    size_t bytes = backend_block_bytes(n, tail);
+    size_t info = (flags & HEAP_ADD_USER_INFO_) ? USER_INFO_BYTES : 0;
+    if (n > SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY - tail - info) { *st = HS_NO_MEMORY; return NULL; }
+    size_t bytes = backend_block_bytes(n, tail + info);
     void *p;
     if (bytes > LARGE_THRESHOLD) {
         if (!(h->flags & HEAP_GROWABLE_)) { *st = HS_NO_MEMORY; return NULL; }
@@ -278,13 +278,14 @@ static void *alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_stat
     }
     heap_lock(h, flags);
     if (n <= lfh_max_request() && lfh_capable(h)) count_for_lfh(h, lfh_class_of(n));
-    char *hdr = backend_alloc(h, bytes, n, tail ? BLOCK_TAIL : 0);
+    char *hdr = backend_alloc(h, bytes, n, (tail ? BLOCK_TAIL : 0) | (info ? BLOCK_USER_INFO : 0));
     if (hdr) atomic_fetch_add_explicit(&h->backend_allocs, 1, memory_order_relaxed);
     heap_unlock(h, flags);
     if (!hdr) { *st = HS_NO_MEMORY; return NULL; }
     p = hdr + BLOCK_HEADER_SIZE;
     if (flags & HEAP_ZERO_MEMORY_) memset(p, 0, n);
     else if (flags & HEAP_FREE_CHECKING_ENABLED_) debug_fill_new(h, p, 0, n);
+    if (info) memset(p + n + tail, 0, info);
     if (tail) {
         struct block_info b;
         block_read(h->key, hdr, &b);
@@ -398,8 +399,9 @@ static int resize_in_place(struct heap *h, void *p, const struct block_info *b, 
     }
     if (b->flags & BLOCK_LARGE) return large_resize(h, large_of(h, p), n);
     size_t tail = (flags & HEAP_TAIL_CHECKING_ENABLED_) || (b->flags & BLOCK_TAIL) ? TAIL_BYTES : 0;
+    size_t info = (b->flags & BLOCK_USER_INFO) ? USER_INFO_BYTES : 0;
     if (n > LARGE_THRESHOLD) return 0;
-    size_t bytes = backend_block_bytes(n, tail);
+    size_t bytes = backend_block_bytes(n, tail + info);
     if (bytes > LARGE_THRESHOLD) return 0;   /* a segment block never grows into a large one */
     char *hdr = (char *)p - BLOCK_HEADER_SIZE;
     if (!backend_resize(h, hdr, bytes, n)) return 0;

@@ -20,6 +20,7 @@ enum heap_status {
     HS_BAD_PATTERN,      /* the debug heap found its tail or free pattern changed */
 };
 
+#define TAIL_BYTES GRANULE      /* debug heap: 0xAB bytes after a block's data, at least */
 #define MIN_BLOCK_GRANULES 2u   /* header + two free-list links: 32 bytes x64, 16 x86 */
 
 /* ---- segments ------------------------------------------------------------------------ */

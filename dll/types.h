@@ -101,6 +101,7 @@
 #define BLOCK_SUBSEG   0x10u   /* back-end block holding an LFH subsegment */
 #define BLOCK_FILLED   0x20u   /* debug heap: free block carries the 0xFEEEFEEE pattern */
 #define BLOCK_TAIL     0x40u   /* debug heap: busy block carries tail bytes 0xAB */
+#define BLOCK_USER_INFO 0x80u  /* HEAP_ADD_USER_INFO: USER_INFO_BYTES after the data and tail */
 
 /* Windows-visible heap flags (winnt.h values). */
 #define HEAP_NO_SERIALIZE_          0x00000001u
@@ -111,6 +112,7 @@
 #define HEAP_TAIL_CHECKING_ENABLED_ 0x00000020u
 #define HEAP_FREE_CHECKING_ENABLED_ 0x00000040u
 #define HEAP_DISABLE_COALESCE_ON_FREE_ 0x00000080u
+#define HEAP_ADD_USER_INFO_         0x00000100u   /* undocumented: room for a user value */
 #define HEAP_PRIVATE_               0x00001000u
 #define HEAP_CREATE_ALIGN_16_       0x00010000u
 #define HEAP_CREATE_ENABLE_TRACING_ 0x00020000u
@@ -120,6 +122,14 @@
 #define HEAP_VALIDATE_PARAMS_       0x40000000u
 #define HEAP_DEBUG_FLAGS_ (HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_ | \
                            HEAP_VALIDATE_ALL_ | HEAP_VALIDATE_PARAMS_)
+/* Allocations with these flags go to the back end, which lays their blocks out as
+ * Windows does (the front end has no room for tails or user info). */
+#define HEAP_BACKEND_FLAGS_ (HEAP_DEBUG_FLAGS_ | HEAP_ADD_USER_INFO_)
+
+/* HEAP_ADD_USER_INFO: a back-end block is laid out with two pointers more, after its
+ * data (and tail), where Windows keeps the user value and flags of a small block (Wine's
+ * kernel32 heap test writes them there). Large blocks keep them in their header. */
+#define USER_INFO_BYTES (2 * sizeof(void *))
 
 /* Offsets of Flags/ForceFlags in Windows' _HEAP. */
 #define WIN_FLAGS_OFFSET (sizeof(void *) == 8 ? 0x70u : 0x40u)

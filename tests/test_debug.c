@@ -169,6 +169,40 @@ START_TEST(large_blocks_under_debug_flags)
 }
 END_TEST
 
+/* HEAP_ADD_USER_INFO (0x100, undocumented): Windows lays a small block out with two
+ * pointers more after its data and tail, for the user value and flags; Wine's kernel32
+ * heap test (dlls/kernel32/tests/heap.c, test_block_layout, validated on Windows) expects
+ * block spacing 0x1020 for 0x1000 bytes (0x1030 with tail checking) and writes the user
+ * value at ptr + size + tail. HeapSize stays exact, the tail stays checked. */
+START_TEST(add_user_info_layout)
+{
+    for (int tail = 0; tail < 2; tail++) {
+        void *h = tail ? debug_heap(FLG_HEAP_ENABLE_TAIL_CHECK) : lfh_HeapCreate(0, 0, 0);
+        unsigned char *p[3];
+        for (int i = 0; i < 3; i++) REQUIRE(p[i] = lfh_HeapAlloc(h, 0x100, 0x1000));
+        size_t d1 = (size_t)(p[1] > p[0] ? p[1] - p[0] : p[0] - p[1]);
+        size_t d2 = (size_t)(p[2] > p[1] ? p[2] - p[1] : p[1] - p[2]);
+        ck_assert_uint_eq(d1 < d2 ? d1 : d2, tail ? 0x1030 : 0x1020);
+        ck_assert_uint_eq(lfh_HeapSize(h, 0, p[0]), 0x1000);
+        size_t t = tail ? 2 * P : 0;
+        for (size_t i = 0; i < t; i++) REQUIRE(p[0][0x1000 + i] == 0xAB);
+        void **user = (void **)(p[0] + 0x1000 + t);
+        REQUIRE(user[0] == NULL && user[1] == NULL);
+        user[0] = (void *)0xdeadbeef;
+        user[1] = (void *)0xdeadbee0;
+        ck_assert(lfh_HeapValidate(h, 0, p[0]));
+        for (int i = 2; i >= 0; i--) ck_assert(lfh_HeapFree(h, 0, p[i]));
+        if (tail) {   /* the tail before the user info is still checked */
+            unsigned char *q = lfh_HeapAlloc(h, 0x100, 0x1000);
+            q[0x1000] = 0;
+            ck_assert(!lfh_HeapValidate(h, 0, q));
+        }
+        ck_assert(lfh_HeapValidate(h, 0, NULL) == !tail);
+        lfh_HeapDestroy(h);
+    }
+}
+END_TEST
+
 Suite *suite_debug(void)
 {
     Suite *s = suite_create("debug");
@@ -181,6 +215,7 @@ Suite *suite_debug(void)
     tcase_add_test(t, carving_a_free_run_keeps_its_damage_visible);
     tcase_add_test(t, new_block_pattern);
     tcase_add_test(t, large_blocks_under_debug_flags);
+    tcase_add_test(t, add_user_info_layout);
     suite_add_tcase(s, t);
     return s;
 }
