@@ -173,9 +173,14 @@ lfh_bool LFH_WINAPI lfh_HeapValidate(void *handle, uint32_t flags, const void *p
     struct heap *h = ours(handle);
     if (!h) return is_system(handle) ? sys_validate(handle, flags, p) : 0;
     heap_lock(h, flags);
-    int ok = p ? heap_check_block(h, p, &b) == HS_OK : heap_validate(h);
+    enum heap_status st = p ? heap_check_block(h, p, &b) : (heap_validate(h) ? HS_OK : HS_CORRUPT);
     heap_unlock(h, flags);
-    if (h == process_heap && (!p ? ok : !ok && !pagemap_lookup(p))) ok = sys_validate(sys_process_heap(), flags, p);
+    int ok = st == HS_OK;
+    if (h == process_heap && (!p ? ok : !ok && !pagemap_lookup(p))) return sys_validate(sys_process_heap(), flags, p);
+    /* Wine 8.0's kernel32 heap test (Windows-validated): an address with no memory
+     * behind it fails with ERROR_NOACCESS; any other foreign pointer leaves the last
+     * error alone (SEMANTICS 1.10). */
+    if (st == HS_NOT_OURS && !os_mapped(p)) os_set_last_error(ERROR_NOACCESS_);
     return ok;
 }
 

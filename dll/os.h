@@ -32,6 +32,7 @@ void *os_reserve(size_t size);                         /* 64 KB aligned, inacces
 int   os_commit(void *addr, size_t size, int executable); /* 0 when the system refuses */
 void  os_decommit(void *addr, size_t size);
 void  os_release(void *addr, size_t size);
+int   os_mapped(const void *addr);   /* 0: nothing mapped at addr (Windows: nor committed) */
 
 /* ---- locks ---------------------------------------------------------------------------
  * os_lock: short non-recursive critical sections (front-end classes, registry).
@@ -51,6 +52,11 @@ void os_rlock_destroy(os_rlock *l);
 void os_rlock_enter(os_rlock *l);
 void os_rlock_leave(os_rlock *l);
 int  os_rlock_try_enter(os_rlock *l);   /* 0: another thread holds it */
+#ifndef _WIN32
+/* Natively, how many times a thread has had to wait for a heap lock: lets a test see
+ * that another thread is blocked on HeapLock, rather than guess it from a sleep. */
+unsigned long os_rlock_waits(void);
+#endif
 
 /* ---- thread identity and the thread-cache pointer --------------------------------- */
 uint32_t os_thread_id(void);

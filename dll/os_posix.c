@@ -100,6 +100,13 @@ void os_release(void *addr, size_t size)
     munmap(addr, size);
 }
 
+int os_mapped(const void *addr)
+{
+    /* mincore fails with ENOMEM for an address no mapping covers. */
+    unsigned char v;
+    return mincore((void *)((uintptr_t)addr & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1)), 1, &v) == 0;
+}
+
 /* ---- locks --------------------------------------------------------------------------- */
 void os_lock_init(os_lock *l) { pthread_mutex_init((pthread_mutex_t *)l, NULL); }
 void os_lock_acquire(os_lock *l) { pthread_mutex_lock((pthread_mutex_t *)l); }
@@ -114,7 +121,14 @@ void os_rlock_init(os_rlock *l)
     pthread_mutexattr_destroy(&a);
 }
 void os_rlock_destroy(os_rlock *l) { pthread_mutex_destroy((pthread_mutex_t *)l); }
-void os_rlock_enter(os_rlock *l) { pthread_mutex_lock((pthread_mutex_t *)l); }
+static atomic_ulong rlock_waits;
+void os_rlock_enter(os_rlock *l)
+{
+    if (pthread_mutex_trylock((pthread_mutex_t *)l) == 0) return;
+    atomic_fetch_add_explicit(&rlock_waits, 1, memory_order_relaxed);
+    pthread_mutex_lock((pthread_mutex_t *)l);
+}
+unsigned long os_rlock_waits(void) { return atomic_load_explicit(&rlock_waits, memory_order_relaxed); }
 void os_rlock_leave(os_rlock *l) { pthread_mutex_unlock((pthread_mutex_t *)l); }
 int os_rlock_try_enter(os_rlock *l) { return pthread_mutex_trylock((pthread_mutex_t *)l) == 0; }
 

@@ -15,6 +15,7 @@ NTSTATUS WINAPI NtAllocateVirtualMemory(HANDLE, void **, ULONG_PTR, SIZE_T *, UL
 NTSTATUS WINAPI NtFreeVirtualMemory(HANDLE, void **, SIZE_T *, ULONG);
 NTSTATUS WINAPI NtTerminateProcess(HANDLE, NTSTATUS);
 NTSTATUS WINAPI NtQueryPerformanceCounter(LARGE_INTEGER *, LARGE_INTEGER *);
+NTSTATUS WINAPI NtQueryVirtualMemory(HANDLE, const void *, int, void *, SIZE_T, SIZE_T *);
 void WINAPI RtlInitializeSRWLock(void *);
 void WINAPI RtlAcquireSRWLockExclusive(void *);
 void WINAPI RtlReleaseSRWLockExclusive(void *);
@@ -103,6 +104,14 @@ void os_release(void *addr, size_t size)
     SIZE_T sz = 0;
     (void)size;
     NtFreeVirtualMemory(CURRENT_PROCESS, &addr, &sz, MEM_RELEASE);
+}
+
+int os_mapped(const void *addr)
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    if (NtQueryVirtualMemory(CURRENT_PROCESS, addr, 0 /* MemoryBasicInformation */, &mbi, sizeof mbi, NULL) < 0)
+        return 0;
+    return mbi.State == MEM_COMMIT && !(mbi.Protect & (PAGE_NOACCESS | PAGE_GUARD));
 }
 
 /* ---- locks --------------------------------------------------------------------------- */

@@ -28,6 +28,7 @@
 #define lfh_HeapSummary(h, f, s) HeapSummary(h, f, (HEAP_SUMMARY *)(s))
 #define lfh_native_last_error GetLastError
 struct lfh_heap_entry { PROCESS_HEAP_ENTRY e; };
+#define ENTRY(x) ((x).e)
 struct lfh_heap_summary { DWORD cb; SIZE_T cbAllocated, cbCommitted, cbReserved, cbMaxReserve; };
 typedef HANDLE thread_t;
 static void thread_start(thread_t *t, void *(*fn)(void *), void *arg)
@@ -38,6 +39,7 @@ static void thread_join(thread_t t) { WaitForSingleObject(t, INFINITE); CloseHan
 #else
 #include <pthread.h>
 #include "lfheap.h"
+#define ENTRY(x) (x)
 typedef pthread_t thread_t;
 static void thread_start(thread_t *t, void *(*fn)(void *), void *arg) { pthread_create(t, NULL, fn, arg); }
 static void thread_join(thread_t t) { pthread_join(t, NULL); }
@@ -170,6 +172,28 @@ int main(int argc, char **argv)
     for (int i = 0; i < threads && i < 256; i++) thread_join(t[i]);
     atomic_store(&stop, 1);
     thread_join(insp);
+    /* Every block still in the pool is walked exactly once, as a busy entry of its heap
+     * with its own size (the private heaps hold nothing else). */
+    for (int h = 1; h < NHEAPS; h++) {
+        int live = 0, walked = 0;
+        for (int i = 0; i < POOL; i++) {
+            struct blk b;
+            if (pool[i]) { memcpy(&b, pool[i], sizeof b); live += b.heap == (uint32_t)h; }
+        }
+        struct lfh_heap_entry e;
+        memset(&e, 0, sizeof e);
+        if (!lfh_HeapLock(heaps[h])) fail("HeapLock failed");
+        while (lfh_HeapWalk(heaps[h], &e)) {
+            if (!(ENTRY(e).wFlags & 4 /* PROCESS_HEAP_ENTRY_BUSY */)) continue;
+            struct blk b;
+            int ours = 0;
+            for (int i = 0; i < POOL && !ours; i++) ours = pool[i] == ENTRY(e).lpData;
+            memcpy(&b, ENTRY(e).lpData, sizeof b);
+            if (ours && b.heap == (uint32_t)h && ENTRY(e).cbData == b.size) walked++;
+        }
+        if (!lfh_HeapUnlock(heaps[h])) fail("HeapUnlock failed");
+        if (walked != live) fail("HeapWalk does not show every live block once");
+    }
     for (int i = 0; i < POOL; i++) if (pool[i]) release(pool[i]);
     for (int h = 0; h < NHEAPS; h++) if (!lfh_HeapValidate(heaps[h], 0, NULL)) fail("final HeapValidate failed");
     for (int h = 1; h < NHEAPS; h++) {

@@ -1,8 +1,9 @@
 /* HeapLock from two threads (SEMANTICS §1.12, assertions 86-92). */
 #include <pthread.h>
 #include <stdatomic.h>
-#include <time.h>
+#include <sched.h>
 #include "unit.h"
+#include "os.h"
 
 enum op { OP_LOCK, OP_ALLOC_FREE, OP_ALLOC_FREE_NO_SERIALIZE };
 struct job { void *heap; enum op op; atomic_int done; };
@@ -26,20 +27,18 @@ static void *run(void *arg)
     return NULL;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-/* Start op on another thread while this one holds HeapLock; 1 when it was blocked. */
+/* Start op on another thread while this one holds HeapLock; 1 when it was blocked.
+ * Decided by whichever happens first, each decisive: the op finishes (not blocked), or
+ * the thread waits for the heap lock (blocked; os_rlock_waits counts it). Neither can be
+ * faked by the thread not being scheduled; a wrong answer hangs until Check's timeout. */
 static int blocked_by_lock(void *heap, enum op op)
 {
     struct job j = { heap, op, 0 };
     pthread_t t;
     ck_assert(lfh_HeapLock(heap));
+    unsigned long waits = os_rlock_waits();
     pthread_create(&t, NULL, run, &j);
-    sleep_ms(100);
+    while (!atomic_load(&j.done) && os_rlock_waits() == waits) sched_yield();
     int blocked = !atomic_load(&j.done);
     ck_assert(lfh_HeapUnlock(heap));
     pthread_join(t, NULL);

@@ -1,5 +1,6 @@
 /* HeapValidate, HeapSize and HeapSummary (SEMANTICS §1.9, §1.10, §1.16). */
 #include "unit.h"
+#include "os.h"
 
 /* Assertions 24, 25, 29: validation of the heap, a foreign address, a freed block,
  * none of which touch the last error. */
@@ -20,6 +21,20 @@ START_TEST(validate_blocks_and_heap)
     }
     ck_assert_uint_eq(GET_ERR(), 0xbeef);
     ck_assert(lfh_HeapValidate(h, 0, NULL));
+    ck_assert(lfh_HeapDestroy(h));
+}
+END_TEST
+
+/* SEMANTICS §1.10 and Wine 8.0's kernel32 heap test (heap.c:282, validated on Windows):
+ * an address with no memory behind it fails with ERROR_NOACCESS. */
+START_TEST(validate_unmapped_address)
+{
+    void *h = lfh_HeapCreate(0, 0, 0);
+    char *hole = os_reserve(0x10000);
+    os_release(hole, 0x10000);   /* nothing mapped there now */
+    SET_ERR(0xbeef);
+    ck_assert(!lfh_HeapValidate(h, 0, hole + 0x1000));
+    ck_assert_uint_eq(GET_ERR(), ERROR_NOACCESS);
     ck_assert(lfh_HeapDestroy(h));
 }
 END_TEST
@@ -88,6 +103,7 @@ Suite *suite_validate(void)
     Suite *s = suite_create("validate");
     TCase *t = tcase_create("validate");
     tcase_add_test(t, validate_blocks_and_heap);
+    tcase_add_test(t, validate_unmapped_address);
     tcase_add_test(t, size_is_exact);
     tcase_add_test(t, size_failure);
     tcase_add_test(t, summary_counts_live_blocks);
