@@ -52,13 +52,14 @@ static int after_segment(const struct heap *h, struct lfh_heap_entry *e, const s
     return emit_large(h, e, h->large_first);
 }
 
-static void busy_entry(struct lfh_heap_entry *e, char *p, size_t size, size_t block)
+/* Where a free back-end block's entry puts lpData: past its header and 2P more. */
+#define FREE_DATA_OFFSET (2 * PTR_SIZE)
+
+static void busy_entry(struct lfh_heap_entry *e, char *p, size_t size, size_t over)
 {
     clear(e);
     e->lpData = p;
     e->cbData = (uint32_t)size;
-    /* Windows' rule: the next entry starts at lpData + cbData + cbOverhead + 2P. */
-    size_t over = block - size >= GRANULE ? block - size - GRANULE : block - size - BLOCK_HEADER_SIZE;
     e->cbOverhead = (uint8_t)(over > 0xff ? 0xff : over);
     e->wFlags = PROCESS_HEAP_ENTRY_BUSY_;
 }
@@ -97,23 +98,28 @@ static int emit_block(struct heap *h, struct lfh_heap_entry *e, const struct seg
     if (!block_read(h->key, hdr, &b)) return ERROR_INVALID_PARAMETER_;
     char *p = hdr + BLOCK_HEADER_SIZE;
     size_t block = (size_t)b.size * GRANULE;
-    if (b.flags & BLOCK_SUBSEG) {
-        busy_entry(e, p, SUBSEG_FIRST_SLOT + BLOCK_HEADER_SIZE - GRANULE, SUBSEG_FIRST_SLOT + BLOCK_HEADER_SIZE);
+    if (b.flags & BLOCK_SUBSEG) {   /* its first slot's entry follows at lpData + cbData + 2P */
+        busy_entry(e, p, SUBSEG_FIRST_SLOT + BLOCK_HEADER_SIZE - GRANULE, 0);
         return 0;
     }
+    /* As Windows shows them (Wine 8.0's kernel32 heap test, heap.c:801-806): a busy
+     * block's cbOverhead is all its bytes but the caller's (never 0), and a free block's
+     * data starts 2P after its header, so that the free entry after a busy one starts at
+     * busy lpData + cbData + cbOverhead + 2P; cbOverhead 4P (header and links). */
     if (b.flags & BLOCK_BUSY) {
-        busy_entry(e, p, block - BLOCK_HEADER_SIZE - b.unused, block);
+        size_t n = block - BLOCK_HEADER_SIZE - b.unused;
+        busy_entry(e, p, n, block - n);
         return 0;
     }
     clear(e);
-    e->lpData = p;
+    e->lpData = p + FREE_DATA_OFFSET;
     e->cbOverhead = 4 * PTR_SIZE;
     /* The free block before the uncommitted range leaves room for Windows' trailer:
      * lpData + cbData + 2 * cbOverhead is where the uncommitted range starts. */
-    if (hdr + block == seg_end(s) && (size_t)(s->commit_end - p) > 8 * PTR_SIZE)
-        e->cbData = (uint32_t)(s->commit_end - p - 8 * PTR_SIZE);
+    if (hdr + block == seg_end(s) && (size_t)(s->commit_end - p) > FREE_DATA_OFFSET + 8 * PTR_SIZE)
+        e->cbData = (uint32_t)(s->commit_end - p - FREE_DATA_OFFSET - 8 * PTR_SIZE);
     else
-        e->cbData = (uint32_t)(block - BLOCK_HEADER_SIZE);
+        e->cbData = (uint32_t)(block - 4 * PTR_SIZE);
     return 0;
 }
 
@@ -122,6 +128,12 @@ int heap_walk(struct heap *h, struct lfh_heap_entry *e)
     char *p = e->lpData;
     struct block_info b;
     if (!p) return emit_region(e, &h->seg0);
+    /* A free back-end entry (cbOverhead 4P; a free LFH slot's is 2P) starts past its
+     * block's header, possibly at the very end of its segment: find the block by the
+     * address of its header's end. */
+    if (!(e->wFlags & (PROCESS_HEAP_ENTRY_BUSY_ | PROCESS_HEAP_REGION_ | PROCESS_HEAP_UNCOMMITTED_RANGE_)) &&
+        e->cbOverhead == 4 * PTR_SIZE)
+        p -= FREE_DATA_OFFSET;
 
     struct region *r = pagemap_lookup(p);
     if (!r || r->heap != h) return ERROR_INVALID_PARAMETER_;
