@@ -196,7 +196,7 @@ lfh_bool LFH_WINAPI lfh_HeapWalk(void *handle, struct lfh_heap_entry *entry)
     if (!h) {
         err = is_system(handle) ? sys_walk(handle, entry) : (int)ERROR_INVALID_HANDLE_;
     } else {
-        struct region *r = entry->lpData ? pagemap_lookup(entry->lpData) : NULL;
+        struct region *r = entry->lpData ? pagemap_lookup(walk_entry_address(entry)) : NULL;
         if (h == process_heap && entry->lpData && (!r || r->heap != h)) {
             err = sys_walk(sys_process_heap(), entry);   /* already in ntdll's part */
         } else {

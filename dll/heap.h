@@ -168,6 +168,7 @@ uint32_t heap_corruption_policy(struct heap *h, enum heap_status st, const void 
 
 /* walk.c / validate.c */
 int    heap_walk(struct heap *h, struct lfh_heap_entry *e);     /* 0 or a Win32 error */
+const void *walk_entry_address(const struct lfh_heap_entry *e);   /* the block an entry names */
 int    heap_validate(struct heap *h);
 void   heap_summary(struct heap *h, struct lfh_heap_summary *s);
 size_t heap_compact(struct heap *h, uint32_t flags, uint32_t *error);

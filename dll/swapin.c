@@ -9,6 +9,7 @@
  * moveable memory, ntdll's blocks, garbage) goes on to kernelbase unchanged.
  */
 #include <windows.h>
+#include <winternl.h>
 #include "heap.h"
 
 /*
@@ -37,6 +38,52 @@ static HANDLE free_or_pass(HANDLE mem, HANDLE (WINAPI *pass)(HANDLE))
 
 HLOCAL WINAPI lfh_LocalFree(HLOCAL mem) { return free_or_pass(mem, LocalFree); }
 HGLOBAL WINAPI lfh_GlobalFree(HGLOBAL mem) { return free_or_pass(mem, GlobalFree); }
+
+/*
+ * GlobalHandle and LocalHandle of a fixed block are the block's own pointer (Wine's
+ * kernel32 heap test, validated on Windows: GlobalHandle(HeapAlloc(GetProcessHeap(), 0,
+ * 16)) == that pointer); a process-heap block of lfheap's is always fixed. Anything else
+ * (moveable memory's data, Wine's blocks) goes to Wine's own kernel32, which keeps these
+ * two itself: its export is looked up on first use, since importing from k32wine would
+ * load it along with the swap-in, before ntdll has set the process up.
+ */
+NTSTATUS NTAPI LdrLoadDll(const WCHAR *path, ULONG *flags, const UNICODE_STRING *name, HMODULE *module);
+NTSTATUS NTAPI LdrGetProcedureAddress(HMODULE module, const ANSI_STRING *name, ULONG ordinal, void **proc);   /* ntdll, not in mingw-w64's headers */
+#define ERROR_INVALID_HANDLE_ 6u
+
+typedef HANDLE (WINAPI *handle_fn)(const void *);
+static handle_fn k32wine_handle_fn(const char *name, USHORT len)
+{
+    static const WCHAR dll[] = L"k32wine.dll";
+    UNICODE_STRING u = { sizeof dll - sizeof(WCHAR), sizeof dll, (WCHAR *)dll };
+    ANSI_STRING a = { len, (USHORT)(len + 1), (char *)name };
+    HMODULE mod;
+    void *proc = NULL;
+    if (LdrLoadDll(NULL, NULL, &u, &mod) >= 0) LdrGetProcedureAddress(mod, &a, 0, &proc);
+    return (handle_fn)proc;
+}
+
+static HANDLE handle_or_pass(const void *mem, const char *name, USHORT len, handle_fn *pass)
+{
+    if (process_heap_block(mem)) {
+        if (lfh_HeapValidate(lfh_GetProcessHeap(), 0, mem)) return (HANDLE)mem;
+        os_set_last_error(ERROR_INVALID_HANDLE_);   /* freed, or inside a block: as Wine's kernel32 */
+        return NULL;
+    }
+    handle_fn f = __atomic_load_n(pass, __ATOMIC_ACQUIRE);
+    if (!f) {
+        f = k32wine_handle_fn(name, len);
+        __atomic_store_n(pass, f, __ATOMIC_RELEASE);
+    }
+    if (f) return f(mem);
+    os_set_last_error(ERROR_INVALID_HANDLE_);
+    return NULL;
+}
+
+static handle_fn pass_global_handle, pass_local_handle;
+#define PASS(name, fn) handle_or_pass(mem, name, sizeof name - 1, fn)
+HGLOBAL WINAPI lfh_GlobalHandle(const void *mem) { return PASS("GlobalHandle", &pass_global_handle); }
+HLOCAL WINAPI lfh_LocalHandle(const void *mem) { return PASS("LocalHandle", &pass_local_handle); }
 
 /*
  * ntdll looks these two up in kernel32 while it initialises the process, before the

@@ -123,17 +123,25 @@ static int emit_block(struct heap *h, struct lfh_heap_entry *e, const struct seg
     return 0;
 }
 
+/* The address that names the block of a walk entry. A free back-end entry (cbOverhead
+ * 4P; a free LFH slot's is 2P) starts past its block's header, possibly at the very end
+ * of its segment, where the page map already names the next region: its block is found
+ * by the end of its header. */
+const void *walk_entry_address(const struct lfh_heap_entry *e)
+{
+    char *p = e->lpData;
+    if (p && !(e->wFlags & (PROCESS_HEAP_ENTRY_BUSY_ | PROCESS_HEAP_REGION_ | PROCESS_HEAP_UNCOMMITTED_RANGE_)) &&
+        e->cbOverhead == 4 * PTR_SIZE)
+        p -= FREE_DATA_OFFSET;
+    return p;
+}
+
 int heap_walk(struct heap *h, struct lfh_heap_entry *e)
 {
     char *p = e->lpData;
     struct block_info b;
     if (!p) return emit_region(e, &h->seg0);
-    /* A free back-end entry (cbOverhead 4P; a free LFH slot's is 2P) starts past its
-     * block's header, possibly at the very end of its segment: find the block by the
-     * address of its header's end. */
-    if (!(e->wFlags & (PROCESS_HEAP_ENTRY_BUSY_ | PROCESS_HEAP_REGION_ | PROCESS_HEAP_UNCOMMITTED_RANGE_)) &&
-        e->cbOverhead == 4 * PTR_SIZE)
-        p -= FREE_DATA_OFFSET;
+    p = (char *)walk_entry_address(e);
 
     struct region *r = pagemap_lookup(p);
     if (!r || r->heap != h) return ERROR_INVALID_PARAMETER_;

@@ -71,6 +71,19 @@ int main(void)
     void *lf = HeapAlloc(ph, 0, 48), *gf = HeapAlloc(ph, 0, 5000);
     CHECK(lf && LocalFree(lf) == NULL, "LocalFree of a HeapAlloc block: error %lu", GetLastError());
     CHECK(gf && GlobalFree(gf) == NULL, "GlobalFree of a HeapAlloc block: error %lu", GetLastError());
+    /* A fixed block's GlobalHandle and LocalHandle are its own pointer (Wine's
+     * kernel32 heap test, test_GlobalAlloc and test_LocalAlloc, validated on Windows);
+     * moveable memory Wine made keeps its handle. */
+    void *hb = HeapAlloc(ph, 0, 16);
+    SetLastError(0xdeadbeef);
+    CHECK(hb && GlobalHandle(hb) == hb, "GlobalHandle of a HeapAlloc block: %p, error %lu", GlobalHandle(hb), GetLastError());
+    CHECK(hb && LocalHandle(hb) == hb, "LocalHandle of a HeapAlloc block: %p, error %lu", LocalHandle(hb), GetLastError());
+    CHECK(HeapFree(ph, 0, hb), "HeapFree");
+    HGLOBAL mv = GlobalAlloc(GMEM_MOVEABLE, 64);
+    void *mp = mv ? GlobalLock(mv) : NULL;
+    CHECK(mp && mp != mv && GlobalHandle(mp) == mv, "GlobalHandle of moveable memory's data: %p for %p", GlobalHandle(mp), mv);
+    CHECK(mp && LocalHandle(mp) == mv, "LocalHandle of moveable memory's data");
+    CHECK(mv && !GlobalUnlock(mv) && GlobalFree(mv) == NULL, "GlobalUnlock and GlobalFree of moveable memory");
     HANDLE priv = HeapCreate(0, 0, 0);
     void *pb = HeapAlloc(priv, 0, 50);
     CHECK(pb != NULL, "HeapAlloc on a private heap");
