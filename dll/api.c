@@ -14,15 +14,6 @@
  */
 #include "fast.h"
 
-#define ERROR_SUCCESS_            0u
-#define ERROR_INVALID_HANDLE_     6u
-#define ERROR_NOT_ENOUGH_MEMORY_  8u
-#define ERROR_BAD_LENGTH_         24u
-#define ERROR_GEN_FAILURE_        31u
-#define ERROR_INVALID_PARAMETER_  87u
-#define ERROR_INSUFFICIENT_BUFFER_ 122u
-#define ERROR_NO_MORE_ITEMS_      259u
-#define ERROR_NOACCESS_           998u
 #define STATUS_NO_MEMORY_         0xC0000017u
 
 #define HEAP_COMPATIBILITY_INFORMATION 0

@@ -21,7 +21,6 @@ static _Atomic int terminate_on_corruption;
 static enum { POLICY_WINDOWS, POLICY_FAIL, POLICY_TERMINATE } corruption_policy;
 int stats_enabled;
 
-
 /* ---- registry ------------------------------------------------------------------------ */
 void registry_lock(void) { os_lock_acquire(&registry); }
 void registry_unlock(void) { os_lock_release(&registry); }
@@ -83,12 +82,12 @@ static char *fmt_hex(char *out, uintptr_t v)
 
 uint32_t heap_corruption_policy(struct heap *h, enum heap_status st, const void *p)
 {
-    if (st == HS_NOT_OURS) return 87;   /* ERROR_INVALID_PARAMETER */
+    if (st == HS_NOT_OURS) return ERROR_INVALID_PARAMETER_;
     h->corruptions++;
     int terminate = atomic_load(&terminate_on_corruption) || corruption_policy == POLICY_TERMINATE;
     if (corruption_policy == POLICY_WINDOWS && sizeof(void *) == 8 && st != HS_WRONG_HEAP && st != HS_BAD_PATTERN)
         terminate = 1;
-    if (!terminate) return 87;
+    if (!terminate) return ERROR_INVALID_PARAMETER_;
     char msg[160], *m = msg;
     const char *parts[] = { "lfheap: heap corruption (", status_text(st), ") in heap " };
     for (unsigned i = 0; i < 3; i++) for (const char *c = parts[i]; *c; c++) *m++ = *c;

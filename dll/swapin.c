@@ -49,7 +49,6 @@ HGLOBAL WINAPI lfh_GlobalFree(HGLOBAL mem) { return free_or_pass(mem, GlobalFree
  */
 NTSTATUS NTAPI LdrLoadDll(const WCHAR *path, ULONG *flags, const UNICODE_STRING *name, HMODULE *module);
 NTSTATUS NTAPI LdrGetProcedureAddress(HMODULE module, const ANSI_STRING *name, ULONG ordinal, void **proc);   /* ntdll, not in mingw-w64's headers */
-#define ERROR_INVALID_HANDLE_ 6u
 
 typedef HANDLE (WINAPI *handle_fn)(const void *);
 static handle_fn k32wine_handle_fn(const char *name, USHORT len)

@@ -131,6 +131,17 @@
  * kernel32 heap test writes them there). Large blocks keep them in their header. */
 #define USER_INFO_BYTES (2 * sizeof(void *))
 
+/* Win32 error codes lfheap sets (winerror.h values). */
+#define ERROR_SUCCESS_            0u
+#define ERROR_INVALID_HANDLE_     6u
+#define ERROR_NOT_ENOUGH_MEMORY_  8u
+#define ERROR_BAD_LENGTH_         24u
+#define ERROR_GEN_FAILURE_        31u
+#define ERROR_INVALID_PARAMETER_  87u
+#define ERROR_INSUFFICIENT_BUFFER_ 122u
+#define ERROR_NO_MORE_ITEMS_      259u
+#define ERROR_NOACCESS_           998u
+
 /* Offsets of Flags/ForceFlags in Windows' _HEAP. */
 #define WIN_FLAGS_OFFSET (sizeof(void *) == 8 ? 0x70u : 0x40u)
 

@@ -16,8 +16,6 @@
 #define PROCESS_HEAP_UNCOMMITTED_RANGE_ 0x0002
 #define PROCESS_HEAP_ENTRY_BUSY_        0x0004
 #define LARGE_REGION_INDEX              64
-#define ERROR_INVALID_PARAMETER_        87
-#define ERROR_NO_MORE_ITEMS_            259
 
 static void clear(struct lfh_heap_entry *e) { memset(e, 0, sizeof *e); }
 
