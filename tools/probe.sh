@@ -10,6 +10,12 @@
 # ${XDG_CACHE_HOME:-$HOME/.cache}/lfheap), so that asking again costs one stat; the
 # probe runs in its own prefix there unless WINEPREFIX names one.
 
+# Wine starts child processes with WINELOADER. Debian's wrapper sets it for wine64
+# itself, so a loader the probe found by going around the wrapper needs it set here.
+probe_set_wineloader() {   # loader
+    case $1 in *wine64) export WINELOADER=$1 ;; esac
+}
+
 # The path of a command, looked up in PATH by the shell itself (no subshell).
 probe_which() {   # name: sets probe_path, or fails
     case $1 in */*) [ -x "$1" ] && probe_path=$1; return ;; esac

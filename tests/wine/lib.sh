@@ -6,6 +6,7 @@ top=${abs_top_builddir:?run through make check}
 export WINEDEBUG=-all
 export LFHEAP_DLLDIR="$top/build" LFHEAP_PE_INFO="$top/tools/pe-info"
 export LFHEAP_PROBE="$srcdir/tools/wine-probe" LFHEAP_CACHE="$top/build/cache"
+. "$srcdir/tools/probe.sh"
 unset WINEDLLOVERRIDES LFHEAP_STATS LFHEAP_CORRUPTION WINE WINELOADER
 LFHEAP_WINE="$top/tools/lfheap-wine"
 
@@ -21,7 +22,7 @@ command -v wine >/dev/null 2>&1 || skip "Wine is not installed (Debian: wine win
 need_arch() {
     [ -f "$top/build/$1/kernel32.dll" ] || skip "lfheap was built without $1 DLLs (i686: gcc-mingw-w64-i686)"
     WINE=$(WINEPREFIX="$top/build/prefix-probe" "$LFHEAP_PROBE" "$1" "$top/build/probe-$1.exe") || skip "$1: $WINE"
-    case $WINE in *wine64) export WINELOADER=$WINE ;; esac
+    probe_set_wineloader "$WINE"
     export WINE
 }
 wine() { "${WINE:-wine}" "$@"; }
