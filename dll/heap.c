@@ -105,11 +105,11 @@ void heap_enable_termination(void) { atomic_store(&terminate_on_corruption, 1); 
 static uint32_t debug_flags_from_global(uint32_t gf)
 {
     uint32_t f = 0;
-    if (gf & 0x10) f |= HEAP_TAIL_CHECKING_ENABLED_;                  /* FLG_HEAP_ENABLE_TAIL_CHECK */
-    if (gf & 0x20) f |= HEAP_FREE_CHECKING_ENABLED_;                  /* FLG_HEAP_ENABLE_FREE_CHECK */
-    if (gf & 0x40) f |= HEAP_VALIDATE_PARAMS_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_;
-    if (gf & 0x80) f |= HEAP_VALIDATE_ALL_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_;
-    if (gf & 0x200000) f |= HEAP_DISABLE_COALESCE_ON_FREE_;           /* FLG_HEAP_DISABLE_COALESCING */
+    if (gf & FLG_HEAP_ENABLE_TAIL_CHECK_) f |= HEAP_TAIL_CHECKING_ENABLED_;
+    if (gf & FLG_HEAP_ENABLE_FREE_CHECK_) f |= HEAP_FREE_CHECKING_ENABLED_;
+    if (gf & FLG_HEAP_VALIDATE_PARAMETERS_) f |= HEAP_VALIDATE_PARAMS_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_;
+    if (gf & FLG_HEAP_VALIDATE_ALL_) f |= HEAP_VALIDATE_ALL_ | HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_;
+    if (gf & FLG_HEAP_DISABLE_COALESCING_) f |= HEAP_DISABLE_COALESCE_ON_FREE_;
     return f;
 }
 
@@ -138,18 +138,21 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum)
     if (commit < HEAP_COMMIT_UNIT) commit = HEAP_COMMIT_UNIT;
     if (commit > reserve) commit = reserve;
 
-    char *base = os_reserve(round_up(reserve, OS_GRANULARITY));
+    /* Exactly that much, as Windows reserves (Wine 10.0's kernel32 heap test,
+     * test_heap_sizes: a fixed heap's allocation is its maximum in commit units). */
+    char *base = os_reserve(reserve);
     if (!base) return NULL;
     struct heap *h = (struct heap *)base;
-    if (!os_commit(base, commit, options & HEAP_CREATE_ENABLE_EXECUTE_) ||
-        !pagemap_set(base, round_up(reserve, OS_GRANULARITY), &h->seg0.r)) {
-        os_release(base, round_up(reserve, OS_GRANULARITY));
+    if (!os_commit(base, commit, options & HEAP_CREATE_ENABLE_EXECUTE_) || !pagemap_set(base, reserve, &h->seg0.r)) {
+        os_release(base, reserve);
         return NULL;
     }
     uint32_t debug = debug_flags_from_global(gf);
     h->win.signature = HEAP_SIGNATURE;
     h->win.segment_flags = flags & HEAP_GROWABLE_;
-    h->win.flags = flags | debug;
+    /* FLG_HEAP_ENABLE_TAGGING shows as HEAP_SHARED in the header, not in force_flags
+     * (Wine 8.0's kernel32 heap test, test_heap_layout, heap.c:3408). */
+    h->win.flags = flags | debug | (gf & FLG_HEAP_ENABLE_TAGGING_ ? HEAP_SHARED_ : 0);
     h->win.force_flags = (flags | debug) & ~(HEAP_SHARED_ | HEAP_DISABLE_COALESCE_ON_FREE_ | HEAP_GROWABLE_ | HEAP_PRIVATE_);
     h->flags = flags | debug;
     h->key = os_random() | (1ull << 63);
@@ -196,7 +199,7 @@ void heap_destroy(struct heap *h)
     large_release_all(h);
     backend_release_segments(h);
     os_rlock_destroy(&h->lock);
-    size_t reserve = round_up((size_t)(h->seg0.reserve_end - h->seg0.base), OS_GRANULARITY);
+    size_t reserve = (size_t)(h->seg0.reserve_end - h->seg0.base);
     pagemap_clear(h, reserve);
     os_release(h, reserve);
     registry_unlock();
@@ -259,12 +262,27 @@ static void count_for_lfh(struct heap *h, unsigned cls)
     h->compat = 2;
 }
 
+/* The bytes a back-end block carries past the caller's data, as Windows lays blocks out
+ * (Wine 8.0's kernel32 heap test, test_block_layout, heap.c:2990-3018 and 3102): the
+ * heap's tail (a debug heap's, never a call's flag), the user info, with any debug flag
+ * of the heap or the call a whole 2P header (plain blocks share 8 bytes of it with the
+ * block before), and 2P more when the heap validates parameters. */
+#define BACKEND_EXTRA_MAX (USER_INFO_BYTES + TAIL_BYTES + 4 * PTR_SIZE)
+static size_t block_extra(const struct heap *h, uint32_t flags, int info)
+{
+    size_t extra = info ? USER_INFO_BYTES : 0;
+    if (h->flags & HEAP_TAIL_CHECKING_ENABLED_) extra += TAIL_BYTES;
+    if (flags & HEAP_DEBUG_FLAGS_) extra += 2 * PTR_SIZE - BLOCK_HEADER_SIZE;
+    if (h->flags & (HEAP_VALIDATE_PARAMS_ | HEAP_VALIDATE_ALL_)) extra += 2 * PTR_SIZE;
+    return extra;
+}
+
 static void *alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
 {
-    size_t tail = (flags & HEAP_TAIL_CHECKING_ENABLED_) ? TAIL_BYTES : 0;
+    size_t tail = (h->flags & HEAP_TAIL_CHECKING_ENABLED_) ? TAIL_BYTES : 0;
     size_t info = (flags & HEAP_ADD_USER_INFO_) ? USER_INFO_BYTES : 0;
-    if (n > SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY - tail - info) { *st = HS_NO_MEMORY; return NULL; }
-    size_t bytes = backend_block_bytes(n, tail + info);
+    if (n > SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY - BACKEND_EXTRA_MAX) { *st = HS_NO_MEMORY; return NULL; }
+    size_t bytes = backend_block_bytes(n, block_extra(h, flags, info != 0));
     void *p;
     if (bytes > LARGE_THRESHOLD) {
         if (!(h->flags & HEAP_GROWABLE_)) { *st = HS_NO_MEMORY; return NULL; }
@@ -397,18 +415,14 @@ static int resize_in_place(struct heap *h, void *p, const struct block_info *b, 
         return 1;
     }
     if (b->flags & BLOCK_LARGE) return large_resize(h, large_of(h, p), n);
-    size_t tail = (flags & HEAP_TAIL_CHECKING_ENABLED_) || (b->flags & BLOCK_TAIL) ? TAIL_BYTES : 0;
-    size_t info = (b->flags & BLOCK_USER_INFO) ? USER_INFO_BYTES : 0;
     if (n > LARGE_THRESHOLD) return 0;
-    size_t bytes = backend_block_bytes(n, tail + info);
+    size_t bytes = backend_block_bytes(n, block_extra(h, flags, b->flags & BLOCK_USER_INFO));
     if (bytes > LARGE_THRESHOLD) return 0;   /* a segment block never grows into a large one */
     char *hdr = (char *)p - BLOCK_HEADER_SIZE;
     if (!backend_resize(h, hdr, bytes, n)) return 0;
-    if (tail) {
+    if (b->flags & BLOCK_TAIL) {
         struct block_info nb;
         block_read(h->key, hdr, &nb);
-        block_write(h->key, hdr, nb.size, nb.flags | BLOCK_TAIL, nb.prev, nb.unused);
-        nb.flags |= BLOCK_TAIL;
         debug_set_tail(h, hdr, &nb);
     }
     return 1;

@@ -13,7 +13,7 @@
  * long free run is kept as blocks of FREE_CHUNK_GRANULES followed by one shorter block:
  * in a run of adjacent free blocks, every block but the last is a full chunk.
  *
- * Segments commit from the bottom up in 64 KB steps; trailing free space larger than
+ * Segments commit from the bottom up in HEAP_COMMIT_UNIT steps; trailing free space larger than
  * DECOMMIT_TAIL_MIN is decommitted down to DECOMMIT_KEEP, and a segment other than the
  * first is released once it holds no busy block (beyond SPARE_SEGMENT_BYTES of such
  * spares). A growable heap adds segments of
@@ -194,6 +194,16 @@ static char *segment_extend(struct heap *h, struct segment *s, size_t bytes)
     return hdr;
 }
 
+/* How much to commit for `need` more bytes at the top of s: whole commit units, as
+ * Windows commits (so a small heap keeps an uncommitted range, Wine 8.0's kernel32 heap
+ * test heap.c:991), or all that is left. */
+static size_t commit_amount(const struct segment *s, size_t need)
+{
+    size_t avail = (size_t)(s->reserve_end - s->commit_end);
+    need = round_up(need, HEAP_COMMIT_UNIT);
+    return need < avail ? need : avail;
+}
+
 /* Room for g granules by committing more of an existing segment. */
 static char *grow_in_segments(struct heap *h, size_t g)
 {
@@ -209,9 +219,7 @@ static char *grow_in_segments(struct heap *h, size_t g)
         }
         size_t need = (g - (have < g ? have : g)) * GRANULE;
         if (need > avail) continue;
-        need = round_up(need, OS_PAGE);
-        if (need < COMMIT_STEP) need = COMMIT_STEP < avail ? COMMIT_STEP : avail;
-        return segment_extend(h, s, need);
+        return segment_extend(h, s, commit_amount(s, need));
     }
     return NULL;
 }
@@ -221,8 +229,7 @@ static char *add_segment(struct heap *h, size_t g)
     size_t header = SEGMENT_HEADER_SIZE;
     size_t min = round_up(header + GRANULE + g * GRANULE + OS_PAGE, OS_GRANULARITY);
     size_t reserve = h->next_segment_size > min ? h->next_segment_size : min;
-    size_t commit = round_up(header + GRANULE + g * GRANULE, OS_PAGE);
-    if (commit < COMMIT_STEP) commit = COMMIT_STEP;
+    size_t commit = round_up(header + GRANULE + g * GRANULE, HEAP_COMMIT_UNIT);
     if (commit > reserve) commit = reserve;
     char *base = os_reserve(reserve);
     if (!base) return NULL;
@@ -386,9 +393,7 @@ int backend_resize(struct heap *h, char *hdr, size_t bytes, size_t user_size)
     if (g > have) {   /* grow into the free block behind, committing more if it is the last */
         char *next = hdr + (size_t)have * GRANULE;
         if (next == seg_end(s)) {
-            size_t need = round_up((size_t)(g - have) * GRANULE, OS_PAGE);
-            if (need < COMMIT_STEP) need = COMMIT_STEP;
-            if (need > (size_t)(s->reserve_end - s->commit_end)) need = (size_t)(s->reserve_end - s->commit_end);
+            size_t need = commit_amount(s, (size_t)(g - have) * GRANULE);
             if ((size_t)(g - have) * GRANULE > need || !segment_extend(h, s, need)) return 0;
         }
         if (!block_read(h->key, next, &nb)) { corrupt(h, next); return 0; }

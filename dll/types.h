@@ -66,7 +66,6 @@
 #define HEAP_FIRST_RESERVE  0x10000u
 #define SEGMENT_FIRST_GROWTH 0x100000u
 #define SEGMENT_MAX_GROWTH  0xFD0000u
-#define COMMIT_STEP         0x10000u      /* later commits are made 64 KB at a time */
 #define SPARE_SEGMENT_BYTES 0x2000000u    /* empty extra segments kept for reuse, per heap */
 /* Trailing free space of a segment above DECOMMIT_TAIL_MIN is decommitted down to
  * DECOMMIT_KEEP: a heap that cycles through a few megabytes reuses committed pages
@@ -74,7 +73,10 @@
  * call and page faults on each cycle). */
 #define DECOMMIT_TAIL_MIN   0x800000u
 #define DECOMMIT_KEEP       0x400000u
-#define LARGE_THRESHOLD     (0xFE00u * GRANULE)   /* block bytes above this go to large.c */
+/* Block bytes above Windows' VirtualMemoryThreshold (0xFF00 granules on x64, 0xFE00 on
+ * x86) go to large.c: Wine 8.0's kernel32 heap test, test_block_layout, finds a tail on
+ * 0xFE000 bytes on x64 (heap.c:3051) and a large block at 0x7F000 on x86 (heap.c:3071). */
+#define LARGE_THRESHOLD     ((sizeof(void *) == 8 ? 0xFF00u : 0xFE00u) * GRANULE)
 #define LARGE_HEADER_SIZE   (8 * sizeof(void *))
 #define LARGE_CACHE_SLOTS   16
 #define LARGE_CACHE_BYTES   0x4000000u   /* 64 MB */
@@ -130,6 +132,14 @@
  * data (and tail), where Windows keeps the user value and flags of a small block (Wine's
  * kernel32 heap test writes them there). Large blocks keep them in their header. */
 #define USER_INFO_BYTES (2 * sizeof(void *))
+
+/* NtGlobalFlag bits the heap follows (ntexapi.h values, as gflags sets them). */
+#define FLG_HEAP_ENABLE_TAIL_CHECK_    0x00000010u
+#define FLG_HEAP_ENABLE_FREE_CHECK_    0x00000020u
+#define FLG_HEAP_VALIDATE_PARAMETERS_  0x00000040u
+#define FLG_HEAP_VALIDATE_ALL_         0x00000080u
+#define FLG_HEAP_ENABLE_TAGGING_       0x00000800u
+#define FLG_HEAP_DISABLE_COALESCING_   0x00200000u
 
 /* Win32 error codes lfheap sets (winerror.h values). */
 #define ERROR_SUCCESS_            0u

@@ -5,9 +5,9 @@
  * segment it yields a REGION entry (lpData = segment base, cbData = header bytes), every
  * block in address order, then an UNCOMMITTED_RANGE entry for the reserved tail (its
  * last page not reported, as Windows does); after all segments, one entry per large
- * block with iRegionIndex 64. A subsegment of the front end shows as a busy entry for
- * its header followed by each of its slots, busy or free — slots sitting in a thread
- * cache are free. Where an entry ends in the walk is recovered from lpData and wFlags:
+ * block with iRegionIndex 64. lfheap's own blocks are not shown; a subsegment of the
+ * front end shows as each of its slots, busy or free — slots sitting in a thread cache
+ * are free. Where an entry ends in the walk is recovered from lpData and wFlags:
  * the page map gives the region, the (checked) header the block.
  */
 #include "heap.h"
@@ -85,6 +85,10 @@ static int emit_slot(const struct heap *h, struct lfh_heap_entry *e, const struc
 static int emit_block(struct heap *h, struct lfh_heap_entry *e, const struct segment *s, char *hdr)
 {
     struct block_info b;
+    /* lfheap's own state is not the caller's: Windows shows only user blocks (Wine 8.0's
+     * kernel32 heap test, heap.c:976 and 1056), so internal blocks are stepped over. */
+    while (hdr < seg_end(s) && block_read(h->key, hdr, &b) && (b.flags & BLOCK_INTERNAL))
+        hdr += (size_t)b.size * GRANULE;
     if (hdr >= seg_end(s)) {
         if (s->commit_end == s->reserve_end) return after_segment(h, e, s);
         clear(e);
@@ -96,10 +100,7 @@ static int emit_block(struct heap *h, struct lfh_heap_entry *e, const struct seg
     if (!block_read(h->key, hdr, &b)) return ERROR_INVALID_PARAMETER_;
     char *p = hdr + BLOCK_HEADER_SIZE;
     size_t block = (size_t)b.size * GRANULE;
-    if (b.flags & BLOCK_SUBSEG) {   /* its first slot's entry follows at lpData + cbData + 2P */
-        busy_entry(e, p, SUBSEG_FIRST_SLOT + BLOCK_HEADER_SIZE - GRANULE, 0);
-        return 0;
-    }
+    if (b.flags & BLOCK_SUBSEG) return emit_slot(h, e, (const struct subseg *)p, 0);
     /* As Windows shows them (Wine 8.0's kernel32 heap test, heap.c:801-806): a busy
      * block's cbOverhead is all its bytes but the caller's (never 0), and a free block's
      * data starts 2P after its header, so that the free entry after a busy one starts at
@@ -167,11 +168,11 @@ int heap_walk(struct heap *h, struct lfh_heap_entry *e)
         if (!block_read(h->key, container, &b)) return ERROR_INVALID_PARAMETER_;
         return emit_block(h, e, s, container + (size_t)b.size * GRANULE);
     }
-    if (b.flags & BLOCK_SUBSEG) return emit_slot(h, e, (const struct subseg *)p, 0);
+    if (b.flags & (BLOCK_SUBSEG | BLOCK_INTERNAL)) return ERROR_INVALID_PARAMETER_;   /* never an entry */
     return emit_block(h, e, s, hdr + (size_t)b.size * GRANULE);
 }
 
-/* What the caller holds: every busy block's requested size, internal blocks excluded. */
+/* What the caller holds: every busy entry's requested size. */
 void heap_summary(struct heap *h, struct lfh_heap_summary *sum)
 {
     struct lfh_heap_entry e;
@@ -187,10 +188,7 @@ void heap_summary(struct heap *h, struct lfh_heap_summary *sum)
             committed += (size_t)(l->commit_end - (char *)l);
             reserved += large_reserve(l);
         } else if (e.wFlags & PROCESS_HEAP_ENTRY_BUSY_) {
-            struct block_info b;
-            if (block_read(h->key, (char *)e.lpData - BLOCK_HEADER_SIZE, &b) &&
-                !(b.flags & (BLOCK_INTERNAL | BLOCK_SUBSEG)))
-                allocated += e.cbData;
+            allocated += e.cbData;
         }
     }
     sum->cbAllocated = allocated;
