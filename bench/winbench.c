@@ -1,7 +1,8 @@
 /*
  * Windows benchmark driver: the same workloads on kernel32's heap, which under Wine is
- * Wine's own or, swapped in, lfheap. Prints "RESULT workload threads seconds peak_kb".
- * Usage: winbench.exe WORKLOAD THREADS SCALE process|private
+ * Wine's own or, swapped in, lfheap: HeapAlloc on the process heap or a private one, or
+ * the Global/Local family. Prints "RESULT workload threads seconds peak_kb".
+ * Usage: winbench.exe WORKLOAD THREADS SCALE process|private|local|moveable
  */
 #include <windows.h>
 #include <psapi.h>
@@ -15,6 +16,34 @@ static void *b_alloc(size_t n) { return HeapAlloc(heap, 0, n); }
 static void b_free(void *p) { if (p) HeapFree(heap, 0, p); }
 static void *b_realloc(void *p, size_t n) { return p ? HeapReAlloc(heap, 0, p, n) : HeapAlloc(heap, 0, n); }
 struct allocator A = { b_alloc, b_free, b_realloc };
+
+/* "local": LocalAlloc(LMEM_FIXED) and LocalFree. */
+static void *l_alloc(size_t n) { return LocalAlloc(LMEM_FIXED, n); }
+static void l_free(void *p) { if (p) LocalFree(p); }
+static void *l_realloc(void *p, size_t n) { return p ? LocalReAlloc(p, n, LMEM_MOVEABLE) : LocalAlloc(LMEM_FIXED, n); }
+
+/* "moveable": GlobalAlloc(GMEM_MOVEABLE) locked while in use, and the usual way back
+ * from the data to its handle (GlobalHandle, GlobalUnlock, GlobalFree). */
+static void *m_alloc(size_t n)
+{
+    HGLOBAL h = GlobalAlloc(GMEM_MOVEABLE, n);
+    return h ? GlobalLock(h) : NULL;
+}
+static void m_free(void *p)
+{
+    if (!p) return;
+    HGLOBAL h = GlobalHandle(p);
+    GlobalUnlock(h);
+    GlobalFree(h);
+}
+static void *m_realloc(void *p, size_t n)
+{
+    if (!p) return m_alloc(n);
+    HGLOBAL h = GlobalHandle(p);
+    GlobalUnlock(h);
+    h = GlobalReAlloc(h, n, GMEM_MOVEABLE);
+    return h ? GlobalLock(h) : NULL;
+}
 
 double bench_now(void)
 {
@@ -59,12 +88,14 @@ int main(int argc, char **argv)
 {
     const struct workload *w = argc > 1 ? find_workload(argv[1]) : NULL;
     if (!w || argc < 5) {
-        fprintf(stderr, "usage: winbench.exe WORKLOAD THREADS SCALE process|private\n");
+        fprintf(stderr, "usage: winbench.exe WORKLOAD THREADS SCALE process|private|local|moveable\n");
         return 2;
     }
     int threads = w->threads ? w->threads : atoi(argv[2]);
     long scale = atol(argv[3]);
     heap = strcmp(argv[4], "private") ? GetProcessHeap() : HeapCreate(0, 0, 0);
+    if (!strcmp(argv[4], "local")) A = (struct allocator){ l_alloc, l_free, l_realloc };
+    if (!strcmp(argv[4], "moveable")) A = (struct allocator){ m_alloc, m_free, m_realloc };
     PROCESS_MEMORY_COUNTERS pmc;
     GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc);
     baseline = pmc.WorkingSetSize;

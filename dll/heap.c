@@ -277,6 +277,25 @@ static size_t block_extra(const struct heap *h, uint32_t flags, int info)
     return extra;
 }
 
+/* HEAP_ADD_USER_INFO on a class the front end serves: a slot with room for the user info
+ * after the data, as Windows' LFH keeps it in a small block's padding (Wine 8.0's
+ * kernel32 heap test, heap.c:3096); the slot behaves as any other, so it never resizes
+ * in place (test_GlobalAlloc, heap.c:1908-1911). NULL when the class is not on. */
+static void *user_info_slot(struct heap *h, size_t n)
+{
+    struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
+    unsigned cls = lfh_class_of(n + USER_INFO_BYTES);
+    if (!l || !atomic_load_explicit(&h->lfh_on[cls], memory_order_relaxed)) return NULL;
+    char *p = tcache_alloc(h, cls, n);
+    if (!p) return NULL;
+    char *hdr = p - BLOCK_HEADER_SIZE;
+    struct block_info b;
+    if (!block_read(h->key, hdr, &b)) return NULL;   /* cannot happen: the cache checked it */
+    block_write(h->key, hdr, b.size, b.flags | BLOCK_USER_INFO, b.prev, b.unused);
+    memset(p + n, 0, USER_INFO_BYTES);
+    return p;
+}
+
 static void *alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
 {
     size_t tail = (h->flags & HEAP_TAIL_CHECKING_ENABLED_) ? TAIL_BYTES : 0;
@@ -315,7 +334,12 @@ static void *alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_stat
  * heaps, classes the front end has not taken over. */
 void *heap_alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
 {
-    return alloc_slow(h, h->flags | (flags & CALL_FLAGS), n, st);
+    flags = h->flags | (flags & CALL_FLAGS);
+    if ((flags & HEAP_BACKEND_FLAGS_) == HEAP_ADD_USER_INFO_ && n <= lfh_max_request() - USER_INFO_BYTES) {
+        void *p = user_info_slot(h, n);
+        if (p) return p;
+    }
+    return alloc_slow(h, flags, n, st);
 }
 
 /* Classify p for heap h. On success *b is its header and *where its region; for LFH
@@ -382,6 +406,10 @@ enum heap_status heap_free_slow(struct heap *h, uint32_t flags, void *p)
     enum heap_status st = check_locked(h, flags, p, &b, &locked);
     if (st == HS_OK) {
         if (b.flags & BLOCK_LFH) {
+            if (b.flags & BLOCK_USER_INFO) {   /* a free slot is a plain one again */
+                b.flags &= ~BLOCK_USER_INFO;
+                block_write(h->key, (char *)p - BLOCK_HEADER_SIZE, b.size, b.flags, b.prev, b.unused);
+            }
             tcache_free(h, p, &b);
         } else if (b.flags & BLOCK_LARGE) {
             large_free(h, large_of(h, p));
@@ -404,14 +432,67 @@ size_t heap_size(struct heap *h, uint32_t flags, const void *p, enum heap_status
     return n;
 }
 
-/* Resize without moving, under the heap lock for back-end and large blocks. */
+/* Where a block's HEAP_ADD_USER_INFO bytes are (the user value, then the user flags):
+ * after its data and tail, as Windows keeps them for a segment block (Wine 8.0's
+ * kernel32 heap test, heap.c:3102-3126); NULL for a block without them. */
+static char *user_info_of(struct heap *h, void *p, const struct block_info *b)
+{
+    if (!(b->flags & BLOCK_USER_INFO)) return NULL;
+    return (char *)p + block_user_size(h, p, b) + ((b->flags & BLOCK_TAIL) ? TAIL_BYTES : 0);
+}
+
+/* Whether p is a busy block of h, checked as HeapFree checks it (an LFH slot without
+ * the heap lock). */
+int heap_block_busy(struct heap *h, const void *p)
+{
+    struct block_info b;
+    int locked;
+    enum heap_status st = check_locked(h, 0, p, &b, &locked);
+    if (locked) heap_unlock(h, 0);
+    return st == HS_OK;
+}
+
+/* The user value of p, a busy block of h (NULL when it has none), and setting it (0
+ * when p has no room for one). */
+void *heap_user_value(struct heap *h, void *p)
+{
+    struct block_info b;
+    int locked;
+    void *v = NULL;
+    char *info = check_locked(h, 0, p, &b, &locked) == HS_OK ? user_info_of(h, p, &b) : NULL;
+    if (info) memcpy(&v, info, sizeof v);
+    if (locked) heap_unlock(h, 0);
+    return v;
+}
+
+int heap_set_user_value(struct heap *h, void *p, void *v)
+{
+    struct block_info b;
+    int locked;
+    char *info = check_locked(h, 0, p, &b, &locked) == HS_OK ? user_info_of(h, p, &b) : NULL;
+    if (info) memcpy(info, &v, sizeof v);
+    if (locked) heap_unlock(h, 0);
+    return info != NULL;
+}
+
+/* Resize without moving, under the heap lock for back-end and large blocks. An LFH slot
+ * is resized only when it carries user info and stays in its class; a plain one never,
+ * not even to its own size: that is what Windows does (Wine 8.0's kernel32 heap test:
+ * a fixed GlobalAlloc block of 12 bytes does not resize in place to 12 or 10 bytes,
+ * heap.c:1683 and 1788, while moveable data of 12 bytes shrinks to 10 in place,
+ * heap.c:1935-1943). */
 static int resize_in_place(struct heap *h, void *p, const struct block_info *b, size_t n, uint32_t flags)
 {
     if (b->flags & BLOCK_LFH) {
-        if (n > lfh_max_request() || lfh_class_of(n) != SLOT_CLASS(b->prev)) return 0;
-        char *hdr = (char *)p - BLOCK_HEADER_SIZE;
-        block_write(h->key, hdr, b->size, b->flags, b->prev,
-                    (uint32_t)(class_block[SLOT_CLASS(b->prev)] - BLOCK_HEADER_SIZE - n));
+        unsigned cls = SLOT_CLASS(b->prev);
+        if (!(b->flags & BLOCK_USER_INFO) || n > lfh_max_request() - USER_INFO_BYTES ||
+            lfh_class_of(n + USER_INFO_BYTES) != cls)
+            return 0;
+        char info[USER_INFO_BYTES];
+        memcpy(info, user_info_of(h, p, b), sizeof info);
+        block_write(h->key, (char *)p - BLOCK_HEADER_SIZE, b->size, b->flags, b->prev,
+                    (uint32_t)(class_block[cls] - BLOCK_HEADER_SIZE - n));
+        memcpy((char *)p + n, info, sizeof info);
         return 1;
     }
     if (b->flags & BLOCK_LARGE) return large_resize(h, large_of(h, p), n);
@@ -419,12 +500,13 @@ static int resize_in_place(struct heap *h, void *p, const struct block_info *b, 
     size_t bytes = backend_block_bytes(n, block_extra(h, flags, b->flags & BLOCK_USER_INFO));
     if (bytes > LARGE_THRESHOLD) return 0;   /* a segment block never grows into a large one */
     char *hdr = (char *)p - BLOCK_HEADER_SIZE;
+    char info[USER_INFO_BYTES], *at = user_info_of(h, p, b);
+    if (at) memcpy(info, at, sizeof info);
     if (!backend_resize(h, hdr, bytes, n)) return 0;
-    if (b->flags & BLOCK_TAIL) {
-        struct block_info nb;
-        block_read(h->key, hdr, &nb);
-        debug_set_tail(h, hdr, &nb);
-    }
+    struct block_info nb;
+    block_read(h->key, hdr, &nb);
+    if (nb.flags & BLOCK_TAIL) debug_set_tail(h, hdr, &nb);
+    if (at) memcpy(user_info_of(h, p, &nb), info, sizeof info);   /* moves with the data's end */
     return 1;
 }
 
@@ -440,6 +522,9 @@ void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t n, enum heap_
         return NULL;
     }
     size_t old = block_user_size(h, p, &b);
+    void *user_value = NULL;
+    char *info = user_info_of(h, p, &b);
+    if (info) memcpy(&user_value, info, sizeof user_value);
     if (n <= SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY - TAIL_BYTES && resize_in_place(h, p, &b, n, flags)) {
         if (locked) heap_unlock(h, flags);
         if (n > old) {
@@ -453,6 +538,7 @@ void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t n, enum heap_
     void *q = heap_alloc(h, flags & ~(HEAP_ZERO_MEMORY_ | HEAP_REALLOC_IN_PLACE_ONLY_), n, st);
     if (!q) return NULL;
     memcpy(q, p, old < n ? old : n);
+    if (info) heap_set_user_value(h, q, user_value);
     if (n > old && (flags & HEAP_ZERO_MEMORY_)) memset((char *)q + old, 0, n - old);
     *st = heap_free(h, flags & HEAP_NO_SERIALIZE_, p);
     return q;

@@ -16,8 +16,8 @@ build/$(1)/liblfheap.a: build/$(1)/lfheap.def
 build/$(1)/lfheap.dll: $$($(1)_OBJS) build/$(1)/lfheap.def build/$(1)/libkernelbase.a
 	$$(AM_V_CCLD)$(2) -shared -nostdlib -o $$@ $$($(1)_OBJS) build/$(1)/lfheap.def \
 	    -Lbuild/$(1) $$(PE_LIBS) -Wl,--entry,$(5) $(6)
-build/$(1)/kernel32.dll: $$($(1)_OBJS) build/$(1)/swapin.o build/$(1)/kernel32.def build/$(1)/libkernelbase.a
-	$$(AM_V_CCLD)$(2) -shared -nostdlib -o $$@ $$($(1)_OBJS) build/$(1)/swapin.o build/$(1)/kernel32.def \
+build/$(1)/kernel32.dll: $$($(1)_OBJS) build/$(1)/swapin.o build/$(1)/global.o build/$(1)/kernel32.def build/$(1)/libkernelbase.a
+	$$(AM_V_CCLD)$(2) -shared -nostdlib -o $$@ $$($(1)_OBJS) build/$(1)/swapin.o build/$(1)/global.o build/$(1)/kernel32.def \
 	    -Lbuild/$(1) $$(PE_LIBS) -Wl,--entry,$(5) $(6)
 build/$(1)/kernel32.exports: build/$(1)/kernel32.dll tools/pe-info$$(EXEEXT)
 	$$(AM_V_GEN)tools/pe-info exports $$< > $$@

@@ -119,15 +119,25 @@ START_TEST(realloc_in_place_only_fails_cleanly)
 }
 END_TEST
 
-/* On an LFH slot a resize stays in place within the slot's class, and moves otherwise. */
+/* A plain LFH slot is never resized in place, not even within its class or to its own
+ * size: it moves, and HEAP_REALLOC_IN_PLACE_ONLY fails (Wine 8.0's kernel32 heap test,
+ * validated on Windows, heap.c:1683 and 1788-1789). */
 START_TEST(realloc_lfh_slot)
 {
     void *h = lfh_HeapCreate(0, 0, 0);
     for (int i = 0; i < 20; i++) lfh_HeapFree(h, 0, lfh_HeapAlloc(h, 0, 40));
     unsigned char *p = lfh_HeapAlloc(h, 0, 40);
     fill(p, 40, 1);
-    ck_assert_ptr_eq(lfh_HeapReAlloc(h, 0, p, 36), p);
-    ck_assert_uint_eq(lfh_HeapSize(h, 0, p), 36);
+    SET_ERR(0);
+    ck_assert_ptr_null(lfh_HeapReAlloc(h, HEAP_REALLOC_IN_PLACE_ONLY, p, 40));
+    ck_assert_uint_eq(GET_ERR(), ERROR_NOT_ENOUGH_MEMORY);
+    ck_assert_ptr_null(lfh_HeapReAlloc(h, HEAP_REALLOC_IN_PLACE_ONLY, p, 36));
+    ck_assert_uint_eq(lfh_HeapSize(h, 0, p), 40);
+    unsigned char *m = lfh_HeapReAlloc(h, 0, p, 36);
+    ck_assert_ptr_ne(m, p);
+    ck_assert_uint_eq(lfh_HeapSize(h, 0, m), 36);
+    ck_assert(same(m, 36, 1));
+    p = m;
     SET_ERR(0);
     ck_assert_ptr_null(lfh_HeapReAlloc(h, HEAP_REALLOC_IN_PLACE_ONLY, p, 4000));
     ck_assert_uint_eq(GET_ERR(), ERROR_NOT_ENOUGH_MEMORY);

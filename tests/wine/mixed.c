@@ -3,8 +3,9 @@
  * allocate for the caller (FormatMessage, CommandLineToArgvW, environment strings, COM
  * task memory, BSTRs), blocks ntdll makes directly on the process heap and handed to
  * kernel32's Heap* functions, next to ordinary allocations on the process heap, private
- * heaps and msvcrt's malloc. It must behave the same on Wine's heap and with lfheap
- * swapped in. Exit status 0 when every check passes.
+ * heaps and msvcrt's malloc, and the Global/Local family on blocks and handles either
+ * side made. It must behave the same on Wine's heap and with lfheap swapped in. Exit
+ * status 0 when every check passes.
  */
 #include <windows.h>
 #include <objbase.h>
@@ -21,6 +22,65 @@ static int checks, failed;
 
 typedef void *(WINAPI *rtl_alloc_fn)(HANDLE, ULONG, SIZE_T);
 typedef BOOLEAN (WINAPI *rtl_free_fn)(HANDLE, ULONG, void *);
+typedef HLOCAL (WINAPI *alloc_fn)(UINT, SIZE_T);
+
+/* Every function of the Global/Local family on one fixed block and one moveable handle
+ * of `who` (kernel32's, or Wine's kernelbase's made directly, as Wine's own DLLs make
+ * them), each of 100 bytes filled with `fill`; both are freed at the end. Values as
+ * Windows gives them (Wine's kernel32 heap test, test_GlobalAlloc and test_LocalAlloc). */
+static void family(const char *who, HLOCAL fixed, HLOCAL mov, unsigned char fill)
+{
+    unsigned char *p;
+    CHECK(fixed && mov && fixed != mov, "%s: allocations", who);
+    CHECK(LocalSize(fixed) == 100 && GlobalSize(fixed) == 100, "%s: size of the fixed block", who);
+    CHECK(LocalSize(mov) == 100 && GlobalSize(mov) == 100, "%s: size of the moveable block", who);
+    CHECK(LocalFlags(fixed) == 0 && GlobalFlags(fixed) == 0, "%s: flags of the fixed block", who);
+    CHECK(GlobalLock(fixed) == fixed && LocalLock(fixed) == fixed, "%s: lock of the fixed block", who);
+    CHECK(GlobalUnlock(fixed), "%s: GlobalUnlock of the fixed block", who);
+    CHECK(GlobalHandle(fixed) == fixed && LocalHandle(fixed) == fixed, "%s: handle of the fixed block", who);
+    p = LocalLock(mov);
+    CHECK(p && p != mov && p[99] == fill, "%s: LocalLock of the moveable block", who);
+    CHECK(GlobalLock(mov) == p && GlobalFlags(mov) == 2 && LocalFlags(mov) == 2, "%s: lock count 2, flags %#x",
+          who, GlobalFlags(mov));
+    CHECK(GlobalHandle(p) == mov && LocalHandle(p) == mov, "%s: handle of the moveable data", who);
+    CHECK(GlobalWire(mov) == p, "%s: GlobalWire", who);
+    CHECK(GlobalUnWire(mov) && GlobalUnlock(mov), "%s: unlocks to 1", who);
+    SetLastError(0xdeadbeef);
+    CHECK(!LocalUnlock(mov) && GetLastError() == NO_ERROR, "%s: last unlock: error %lu", who, GetLastError());
+    SetLastError(0xdeadbeef);
+    CHECK(!LocalUnlock(mov) && GetLastError() == ERROR_NOT_LOCKED, "%s: not locked: error %lu", who, GetLastError());
+    GlobalFix(mov);
+    CHECK(GlobalFlags(mov) == 1, "%s: GlobalFix locks", who);
+    GlobalUnfix(mov);
+    CHECK(GlobalFlags(mov) == 0, "%s: GlobalUnfix unlocks", who);
+    CHECK(LocalReAlloc(mov, 5000, LMEM_MOVEABLE) == mov && LocalSize(mov) == 5000, "%s: LocalReAlloc of the handle", who);
+    p = GlobalLock(mov);
+    CHECK(p && p[99] == fill && GlobalHandle(p) == mov, "%s: the data moved with its handle", who);
+    GlobalUnlock(mov);
+    CHECK(GlobalReAlloc(mov, 0, GMEM_MOVEABLE) == mov && GlobalFlags(mov) == GMEM_DISCARDED && !GlobalSize(mov),
+          "%s: discarded: flags %#x", who, GlobalFlags(mov));
+    SetLastError(0xdeadbeef);
+    CHECK(!GlobalLock(mov) && GetLastError() == ERROR_DISCARDED, "%s: locking discarded memory: error %lu", who, GetLastError());
+    CHECK(GlobalReAlloc(mov, 10, GMEM_MOVEABLE) == mov && GlobalSize(mov) == 10, "%s: discarded memory comes back", who);
+    fixed = LocalReAlloc(fixed, 3000, LMEM_MOVEABLE);
+    CHECK(fixed && ((unsigned char *)fixed)[99] == fill && LocalSize(fixed) == 3000, "%s: LocalReAlloc moves a fixed block", who);
+    HGLOBAL conv = GlobalReAlloc(fixed, 0, GMEM_MOVEABLE | GMEM_MODIFY);
+    CHECK(conv && conv != fixed && GlobalSize(conv) == 3000, "%s: GMEM_MODIFY makes a fixed block moveable", who);
+    p = conv ? GlobalLock(conv) : NULL;
+    CHECK(p && p[99] == fill && GlobalHandle(p) == conv, "%s: ...with its data", who);
+    GlobalUnlock(conv);
+    CHECK(GlobalFree(conv) == NULL && LocalFree(mov) == NULL, "%s: freed", who);
+    SetLastError(0xdeadbeef);
+    CHECK(LocalFree(mov) == mov && GetLastError() == ERROR_INVALID_HANDLE, "%s: a freed handle: error %lu", who, GetLastError());
+}
+
+static HLOCAL filled(HLOCAL h, unsigned char fill)
+{
+    void *p = LocalLock(h);
+    if (p) memset(p, fill, LocalSize(h));
+    LocalUnlock(h);
+    return h;
+}
 
 int main(void)
 {
@@ -95,6 +155,30 @@ int main(void)
     m = realloc(m, 100000);
     CHECK(m && !strcmp(m, "malloc"), "msvcrt malloc/realloc");
     free(m);
+
+    /* The Global/Local family on blocks and handles kernel32 made, and on those Wine's
+     * kernelbase made (as Wine's own DLLs do); kernel32's move between HeapAlloc and the
+     * family in both directions, as on Windows. */
+    HMODULE kb = GetModuleHandleA("kernelbase.dll");
+    alloc_fn kb_local = (alloc_fn)(void (*)(void))GetProcAddress(kb, "LocalAlloc");
+    alloc_fn kb_global = (alloc_fn)(void (*)(void))GetProcAddress(kb, "GlobalAlloc");
+    CHECK(kb_local && kb_global, "kernelbase exports LocalAlloc and GlobalAlloc");
+    family("kernel32", filled(LocalAlloc(LMEM_FIXED, 100), 0x31), filled(GlobalAlloc(GMEM_MOVEABLE, 100), 0x31), 0x31);
+    if (kb_local && kb_global)
+        family("kernelbase", filled(kb_global(GMEM_FIXED, 100), 0x41), filled(kb_local(LMEM_MOVEABLE, 100), 0x41), 0x41);
+    void *hf = HeapAlloc(ph, 0, 200);
+    CHECK(hf && LocalSize(hf) == 200 && GlobalFlags(hf) == 0, "the family on a HeapAlloc block");
+    hf = LocalReAlloc(hf, 20000, LMEM_MOVEABLE);
+    CHECK(hf && HeapSize(ph, 0, hf) == 20000, "HeapSize after LocalReAlloc");
+    CHECK(HeapFree(ph, 0, hf), "HeapFree after LocalReAlloc");
+    void *lz = LocalAlloc(LMEM_ZEROINIT, 300);
+    CHECK(lz && ((unsigned char *)lz)[299] == 0 && HeapSize(ph, 0, lz) == 300, "HeapSize of LocalAlloc(LMEM_ZEROINIT)");
+    lz = HeapReAlloc(ph, 0, lz, 600);
+    CHECK(lz && LocalSize(lz) == 600 && HeapFree(ph, 0, lz), "HeapReAlloc and HeapFree of a LocalAlloc block");
+    HGLOBAL dde = GlobalAlloc(GMEM_MOVEABLE | GMEM_DDESHARE | GMEM_DISCARDABLE, 10);
+    CHECK(dde && GlobalFlags(dde) == (GMEM_DDESHARE | GMEM_DISCARDABLE) && (LocalFlags(dde) & LMEM_DISCARDABLE) == LMEM_DISCARDABLE,
+          "GlobalFlags of shared discardable memory: %#x", GlobalFlags(dde));
+    CHECK(GlobalFree(dde) == NULL, "GlobalFree of shared memory");
 
     /* the process heap's walk sees both kinds; validation covers both */
     PROCESS_HEAP_ENTRY e;
