@@ -54,7 +54,7 @@ build/$(1)/bench/winbench.exe: $$(srcdir)/bench/winbench.c $$(srcdir)/bench/work
 	@mkdir -p $$(@D)
 	$$(AM_V_CC)$(2) -std=gnu11 -O2 -I$$(srcdir)/bench -o $$@ $$(srcdir)/bench/winbench.c $$(srcdir)/bench/workloads.c -lpsapi
 PE_TESTS += $$(addprefix build/$(1)/conformance/,$$(addsuffix .exe,$$(CONFORMANCE_AREAS)))
-PE_TESTS += $$(addprefix build/$(1)/tests/,mixed.exe corrupt.exe debugheap.exe stress.exe seed.exe seed-lfheap.exe \
+PE_TESTS += $$(addprefix build/$(1)/tests/,mixed.exe threads.exe corrupt.exe debugheap.exe stress.exe seed.exe seed-lfheap.exe \
                                           sysinfo.exe sysinfo-win10.exe)
 PE_DLLS += build/$(1)/lfheap.dll build/$(1)/kernel32.dll build/$(1)/liblfheap.a build/$(1)/kernel32.exports \
            build/probe-$(1).exe

@@ -1,5 +1,6 @@
 /* Size classes, LFH activation, subsegment refill and release. */
 #include <pthread.h>
+#include <semaphore.h>
 #include "unit.h"
 #include "heap.h"
 
@@ -173,24 +174,49 @@ START_TEST(cross_thread_frees_come_back)
 }
 END_TEST
 
-/* A heap destroyed while another thread still caches its blocks: the cache entry is
- * recognised as stale by the heap id, even when a new heap lands at the same address. */
-static void *alloc_free_on(void *h)
+/* A heap destroyed while another, live thread still caches its blocks: that thread's
+ * cache entry is recognised as stale by the heap id, even when a new heap lands at the
+ * same address, and its blocks of the destroyed heap are not handed out again. */
+struct live { void *heap; sem_t cached, destroyed, done; int ok; };
+
+static void *cache_then_continue(void *arg)
 {
-    for (int i = 0; i < 100; i++) REQUIRE(lfh_HeapFree(h, 0, lfh_HeapAlloc(h, 0, 64)));
+    struct live *l = arg;
+    for (int i = 0; i < 100; i++) REQUIRE(lfh_HeapFree(l->heap, 0, lfh_HeapAlloc(l->heap, 0, 64)));
+    sem_post(&l->cached);
+    sem_wait(&l->destroyed);
+    l->ok = 1;
+    for (int i = 0; i < 1000 && l->ok; i++) {
+        void *p = lfh_HeapAlloc(l->heap, 0, 64);
+        l->ok = p && lfh_HeapValidate(l->heap, 0, p) && lfh_HeapFree(l->heap, 0, p);
+    }
+    l->ok = l->ok && lfh_HeapValidate(l->heap, 0, NULL);
+    sem_post(&l->done);
     return NULL;
 }
 
 START_TEST(destroyed_heaps_leave_no_stale_cache)
 {
     for (int round = 0; round < 20; round++) {
-        void *h = lfh_HeapCreate(0, 0, 0);
-        for (int i = 0; i < 40; i++) REQUIRE(lfh_HeapFree(h, 0, lfh_HeapAlloc(h, 0, 64)));
+        struct live l = { lfh_HeapCreate(0, 0, 0), .ok = 0 };
+        sem_init(&l.cached, 0, 0);
+        sem_init(&l.destroyed, 0, 0);
+        sem_init(&l.done, 0, 0);
+        for (int i = 0; i < 40; i++) REQUIRE(lfh_HeapFree(l.heap, 0, lfh_HeapAlloc(l.heap, 0, 64)));
         pthread_t t;
-        pthread_create(&t, NULL, alloc_free_on, h);
+        pthread_create(&t, NULL, cache_then_continue, &l);
+        sem_wait(&l.cached);   /* the other thread is alive, its cache full of l.heap's slots */
+        ck_assert(lfh_HeapDestroy(l.heap));
+        l.heap = lfh_HeapCreate(0, 0, 0);
+        sem_post(&l.destroyed);
+        sem_wait(&l.done);
         pthread_join(t, NULL);
-        ck_assert(lfh_HeapValidate(h, 0, NULL));
-        ck_assert(lfh_HeapDestroy(h));
+        ck_assert_msg(l.ok, "round %d: the other thread on the new heap", round);
+        ck_assert(lfh_HeapValidate(l.heap, 0, NULL));
+        ck_assert(lfh_HeapDestroy(l.heap));
+        sem_destroy(&l.cached);
+        sem_destroy(&l.destroyed);
+        sem_destroy(&l.done);
     }
 }
 END_TEST

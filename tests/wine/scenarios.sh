@@ -59,6 +59,21 @@ mixed)
     pass "$(cat "$out") on both heaps ($arch)"
     ;;
 
+# Thread caches: a thread's cached blocks come home at its exit, a heap destroyed while
+# another thread caches it leaves nothing stale; on Wine's heap, swapped in, and through
+# lfheap.dll loaded with its TLS index past the 64 TEB slots.
+threads)
+    use_prefix run
+    bin=$(exe "$arch" threads)
+    wine "$bin" system > "$out" 2> "$err" || fail "on Wine's heap: $(cat "$out")"
+    "$LFHEAP_WINE" run "$bin" system > "$out" 2> "$err" || fail "swapped in: $(cat "$out")"
+    grep -q ', 0 failed' "$out" || fail "$(cat "$out")"
+    wine "$bin" lfheap "$(printf 'Z:%s' "$top/build/$arch/lfheap.dll" | tr / '\\')" > "$out" 2> "$err" ||
+        fail "lfheap.dll: $(cat "$out")"
+    grep -q ', 0 failed' "$out" || fail "$(cat "$out")"
+    pass "thread exit and HeapDestroy with live caches: Wine's heap, the swap-in, lfheap.dll past TLS slot 64 ($arch)"
+    ;;
+
 # Detected corruption: 64-bit ends the process with STATUS_HEAP_CORRUPTION (exit status
 # 0x74 through wine), 32-bit fails the call; LFHEAP_CORRUPTION=fail keeps it alive;
 # Wine's heap fails the call (ERROR_INVALID_PARAMETER).
