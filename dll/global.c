@@ -68,7 +68,11 @@ static enum kind classify(const void *h, struct mem_entry **e)
     }
     if (a & (2 * PTR_SIZE - 1)) return K_BAD_HANDLE;
     struct region *r = pagemap_lookup(h);
-    if (r && r->heap == process_heap) return heap_block_busy(process_heap, h) ? K_FIXED : K_BAD_POINTER;
+    if (r && r->heap == process_heap) {   /* checked as HeapFree checks it */
+        enum heap_status st;
+        heap_size(process_heap, 0, h, &st);
+        return st == HS_OK ? K_FIXED : K_BAD_POINTER;
+    }
     return sys_owns(sys_process_heap(), h) ? K_FOREIGN : K_BAD_POINTER;
 }
 
@@ -144,12 +148,13 @@ static HLOCAL handle_new(void *p, uint16_t flags)
 }
 
 /* A fixed block's handle is itself; moveable data names its entry in its user value.
- * Large blocks have no room for one: their entry is looked for in the table. */
+ * Large blocks have no room for one: for them the entry is looked for in the table. */
 static HLOCAL handle_of_data(void *p)
 {
     HLOCAL h = heap_user_value(process_heap, p);
     if (h) return h;
     h = p;
+    if (pagemap_lookup(p)->kind != REGION_LARGE) return h;
     lock();
     for (struct mem_entry *e = table; e && e < fresh; e++)
         if ((e->flags & MEM_USED) && e->ptr == p) h = handle_of(e);
@@ -159,7 +164,8 @@ static HLOCAL handle_of_data(void *p)
 
 /* ---- the family, on what classify() found ours -------------------------------------- */
 
-static HLOCAL local_alloc(UINT flags, SIZE_T size)
+/* LocalAlloc; a moveable block's entry gets `entry_flags` besides its own. */
+static HLOCAL local_alloc(UINT flags, SIZE_T size, uint16_t entry_flags)
 {
     if (!(flags & LMEM_MOVEABLE)) {
         void *p = lfh_HeapAlloc(heap_handle(), flags & LMEM_ZEROINIT ? HEAP_ZERO_MEMORY : 0, size);
@@ -171,7 +177,7 @@ static HLOCAL local_alloc(UINT flags, SIZE_T size)
         os_set_last_error(ERROR_NOT_ENOUGH_MEMORY_);
         return NULL;
     }
-    return handle_new(p, flags & LMEM_DISCARDABLE ? MEM_DISCARDABLE : 0);
+    return handle_new(p, entry_flags | (flags & LMEM_DISCARDABLE ? MEM_DISCARDABLE : 0));
 }
 
 static HLOCAL local_free(enum kind k, HLOCAL h, struct mem_entry *e)
@@ -350,20 +356,14 @@ static int wine_handle(const void *h)
 HLOCAL WINAPI lfh_LocalAlloc(UINT flags, SIZE_T size)
 {
     if (!lfheap_ready() || !process_heap) return WINE(alloc_fn, LocalAlloc)(flags, size);
-    return local_alloc(flags, size);
+    return local_alloc(flags, size, 0);
 }
 
 HGLOBAL WINAPI lfh_GlobalAlloc(UINT flags, SIZE_T size)
 {
     if (!lfheap_ready() || !process_heap) return WINE(alloc_fn, GlobalAlloc)(flags, size);
     if (!(flags & GMEM_MOVEABLE) && !size) size = 1;   /* LocalAlloc allows 0 bytes fixed, GlobalAlloc not */
-    HGLOBAL h = local_alloc(flags, size);
-    if (h && (flags & GMEM_MOVEABLE) && (flags & GMEM_DDESHARE)) {
-        lock();
-        ((struct mem_entry *)((char *)h - PTR_SIZE))->flags |= MEM_DDESHARE;
-        unlock();
-    }
-    return h;
+    return local_alloc(flags, size, flags & GMEM_DDESHARE ? MEM_DDESHARE : 0);
 }
 
 HLOCAL WINAPI lfh_LocalFree(HLOCAL h)

@@ -441,39 +441,28 @@ static char *user_info_of(struct heap *h, void *p, const struct block_info *b)
     return (char *)p + block_user_size(h, p, b) + ((b->flags & BLOCK_TAIL) ? TAIL_BYTES : 0);
 }
 
-/* Whether p is a busy block of h, checked as HeapFree checks it (an LFH slot without
- * the heap lock). */
-int heap_block_busy(struct heap *h, const void *p)
-{
-    struct block_info b;
-    int locked;
-    enum heap_status st = check_locked(h, 0, p, &b, &locked);
-    if (locked) heap_unlock(h, 0);
-    return st == HS_OK;
-}
-
-/* The user value of p, a busy block of h (NULL when it has none), and setting it (0
- * when p has no room for one). */
-void *heap_user_value(struct heap *h, void *p)
-{
-    struct block_info b;
-    int locked;
-    void *v = NULL;
-    char *info = check_locked(h, 0, p, &b, &locked) == HS_OK ? user_info_of(h, p, &b) : NULL;
-    if (info) memcpy(&v, info, sizeof v);
-    if (locked) heap_unlock(h, 0);
-    return v;
-}
-
-int heap_set_user_value(struct heap *h, void *p, void *v)
+/* The user value of p, a busy block of h, read into or written from *v, under the heap
+ * lock where the block needs it; 0 when p has no room for one. */
+static int user_value_io(struct heap *h, void *p, void **v, int write)
 {
     struct block_info b;
     int locked;
     char *info = check_locked(h, 0, p, &b, &locked) == HS_OK ? user_info_of(h, p, &b) : NULL;
-    if (info) memcpy(info, &v, sizeof v);
+    if (info && write) memcpy(info, v, sizeof *v);
+    else if (info) memcpy(v, info, sizeof *v);
     if (locked) heap_unlock(h, 0);
     return info != NULL;
 }
+
+/* The user value of p (NULL when it has none), and setting it (0 when p has no room). */
+void *heap_user_value(struct heap *h, void *p)
+{
+    void *v = NULL;
+    user_value_io(h, p, &v, 0);
+    return v;
+}
+
+int heap_set_user_value(struct heap *h, void *p, void *v) { return user_value_io(h, p, &v, 1); }
 
 /* Resize without moving, under the heap lock for back-end and large blocks. An LFH slot
  * is resized only when it carries user info and stays in its class; a plain one never,

@@ -162,7 +162,6 @@ void   registry_unlock(void);
 int    heap_is_live(const struct heap *h, uint64_t id);  /* registry lock held */
 struct heap *registry_first(void);
 size_t block_user_size(struct heap *h, const void *p, const struct block_info *b);
-int    heap_block_busy(struct heap *h, const void *p);
 void  *heap_user_value(struct heap *h, void *p);
 int    heap_set_user_value(struct heap *h, void *p, void *v);
 void   heap_enable_termination(void);
