@@ -113,9 +113,11 @@ corrupt)
     ;;
 
 # The debug heap, switched on as Windows does: GlobalFlag 0x70 (tail checking, free
-# checking, parameter validation) for the program in Image File Execution Options.
+# checking, parameter validation) for the program in Image File Execution Options. A
+# prefix per architecture: both runs set and delete the same key, and make check may
+# run them at once.
 debugheap)
-    use_prefix run
+    use_prefix "debugheap-$arch"
     key='HKLM\Software\Microsoft\Windows NT\CurrentVersion\Image File Execution Options\debugheap.exe'
     wine reg add "$key" /v GlobalFlag /t REG_DWORD /d 0x70 /f > /dev/null 2>&1 || fail "cannot set GlobalFlag"
     "$LFHEAP_WINE" run "$(exe "$arch" debugheap)" > "$out" 2> "$err"
