@@ -7,6 +7,7 @@ export WINEDEBUG=-all
 export LFHEAP_DLLDIR="$top/build" LFHEAP_PE_INFO="$top/tools/pe-info"
 export LFHEAP_PROBE="$srcdir/tools/wine-probe" LFHEAP_CACHE="$top/build/cache"
 . "$srcdir/tools/probe.sh"
+. "$srcdir/tools/prefix.sh"
 unset WINEDLLOVERRIDES LFHEAP_STATS LFHEAP_CORRUPTION WINE WINELOADER
 LFHEAP_WINE="$top/tools/lfheap-wine"
 
@@ -21,6 +22,7 @@ command -v wine >/dev/null 2>&1 || skip "Wine is not installed (Debian: wine win
 # Debian's wrapper would pick a 32-bit loader this kernel cannot execute).
 need_arch() {
     [ -f "$top/build/$1/kernel32.dll" ] || skip "lfheap was built without $1 DLLs (i686: gcc-mingw-w64-i686)"
+    lfheap_prefix "$top/build/prefix-probe" || :   # else the probe makes its own
     WINE=$(WINEPREFIX="$top/build/prefix-probe" "$LFHEAP_PROBE" "$1" "$top/build/probe-$1.exe") || skip "$1: $WINE"
     probe_set_wineloader "$WINE"
     export WINE
@@ -30,15 +32,7 @@ wine() { "${WINE:-wine}" "$@"; }
 # use_prefix NAME: a Wine prefix under build/, made once and reused by later tests.
 use_prefix() {
     export WINEPREFIX="$top/build/prefix-$1"
-    mkdir -p "$top/build"
-    (
-        flock 9
-        if [ ! -f "$WINEPREFIX/system.reg" ]; then
-            wine wineboot -i >/dev/null 2>&1
-            wineserver -w
-        fi
-    ) 9> "$top/build/prefix-$1.lock"
-    [ -f "$WINEPREFIX/system.reg" ] || fail "could not create a Wine prefix in $WINEPREFIX"
+    lfheap_prefix "$WINEPREFIX" || fail "could not create a Wine prefix in $WINEPREFIX"
 }
 
 exe() { echo "$top/build/$1/tests/$2.exe"; }   # arch name

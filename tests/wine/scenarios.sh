@@ -226,17 +226,20 @@ errors)
     grep -q '^usage:' "$out" || fail "an unknown command said: $(cat "$out")"
     # A machine whose kernel cannot execute 32-bit programs, with wine32 installed:
     # Debian's wrapper then runs the 32-bit loader for every program. The probe goes
-    # around it for 64-bit programs and says why 32-bit ones cannot run.
+    # around it for 64-bit programs and says why 32-bit ones cannot run. wine32's
+    # kernel32.dll is stood in for, as bootstrap removes wine32 from such a machine.
     bin=$(mktemp -d)
     printf '#!/bin/sh\necho "/usr/bin/wine: 36: exec: /usr/lib/wine/wine: Exec format error" >&2\nexit 126\n' > "$bin/wine"
     chmod +x "$bin/wine"
+    mkdir "$bin/i386-windows" && cp "$(exe i386 seed)" "$bin/i386-windows/kernel32.dll" 2>/dev/null
     if [ -x /usr/lib/wine/wine64 ]; then
         env -u WINE -u WINELOADER PATH="$bin:$PATH" LFHEAP_CACHE="$bin/cache" "$LFHEAP_WINE" run "$(exe x86_64 seed)" > "$out" 2>&1 ||
             fail "a 64-bit program beside a broken 32-bit loader: $(cat "$out")"
         grep -q '^Process has [0-9]* heaps' "$out" || fail "a 64-bit program beside a broken 32-bit loader printed: $(cat "$out")"
     fi
     if [ -f "$(exe i386 seed)" ]; then
-        env -u WINE -u WINELOADER PATH="$bin:$PATH" LFHEAP_CACHE="$bin/cache" "$LFHEAP_WINE" run "$(exe i386 seed)" > "$out" 2>&1 &&
+        env -u WINE -u WINELOADER PATH="$bin:$PATH" LFHEAP_CACHE="$bin/cache" LFHEAP_WINE_DLLDIR32="$bin/i386-windows" \
+            "$LFHEAP_WINE" run "$(exe i386 seed)" > "$out" 2>&1 &&
             fail "a 32-bit program ran where the kernel cannot execute 32-bit programs"
         grep -q 'cannot run i386 programs: this kernel cannot execute 32-bit programs' "$out" ||
             fail "a 32-bit program where the kernel cannot execute 32-bit programs said: $(cat "$out")"
