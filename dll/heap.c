@@ -9,6 +9,7 @@
  * whether it is a block start, the flags say whether it is busy.
  */
 #include "fast.h"
+#include "text.h"
 
 struct heap *process_heap;
 
@@ -19,7 +20,9 @@ _Atomic uint64_t heap_epoch;
 _Atomic int lfheap_init_state;        /* 0 not started, 1 running, 2 done */
 static _Atomic int terminate_on_corruption;
 static enum { POLICY_WINDOWS, POLICY_FAIL, POLICY_TERMINATE } corruption_policy;
+#define STATUS_HEAP_CORRUPTION_ 0xC0000374u
 int stats_enabled;
+uint32_t lfheap_checks;
 
 /* ---- registry ------------------------------------------------------------------------ */
 void registry_lock(void) { os_lock_acquire(&registry); }
@@ -68,16 +71,13 @@ static const char *status_text(enum heap_status st)
     }
 }
 
-static char *fmt_hex(char *out, uintptr_t v)
+static void put_corruption(struct out *o, enum heap_status st, const struct heap *h)
 {
-    static const char digits[] = "0123456789abcdef";
-    char tmp[2 * sizeof v];
-    int n = 0;
-    do tmp[n++] = digits[v & 15]; while ((v >>= 4));
-    *out++ = '0';
-    *out++ = 'x';
-    while (n) *out++ = tmp[--n];
-    return out;
+    out_line_start(o);
+    out_put(o, "heap corruption (");
+    out_put(o, status_text(st));
+    out_put(o, ") in heap ");
+    out_num(o, (uintptr_t)h, 16);
 }
 
 uint32_t heap_corruption_policy(struct heap *h, enum heap_status st, const void *p)
@@ -87,16 +87,33 @@ uint32_t heap_corruption_policy(struct heap *h, enum heap_status st, const void 
     int terminate = atomic_load(&terminate_on_corruption) || corruption_policy == POLICY_TERMINATE;
     if (corruption_policy == POLICY_WINDOWS && sizeof(void *) == 8 && st != HS_WRONG_HEAP && st != HS_BAD_PATTERN)
         terminate = 1;
-    if (!terminate) return ERROR_INVALID_PARAMETER_;
-    char msg[160], *m = msg;
-    const char *parts[] = { "lfheap: heap corruption (", status_text(st), ") in heap " };
-    for (unsigned i = 0; i < 3; i++) for (const char *c = parts[i]; *c; c++) *m++ = *c;
-    m = fmt_hex(m, (uintptr_t)h);
-    for (const char *c = " at "; *c; c++) *m++ = *c;
-    m = fmt_hex(m, (uintptr_t)p);
-    for (const char *c = "; ending the process with STATUS_HEAP_CORRUPTION\n"; *c; c++) *m++ = *c;
-    os_write_stderr(msg, (size_t)(m - msg));
-    os_terminate(0xC0000374u);
+    if (!terminate && !(h->checks & CHECK_STACKS)) return ERROR_INVALID_PARAMETER_;
+    struct out o;
+    o.n = 0;
+    if (h->checks & CHECK_STACKS) {   /* the debugging heap reports every one, with stacks */
+        size_t size = 0;
+        int known = p && trace_block_size(p, &size);
+        put_corruption(&o, st, h);
+        out_put(&o, ": block ");
+        out_num(&o, (uintptr_t)p, 16);
+        if (known) {
+            out_put(&o, ", ");
+            out_num(&o, size, 10);
+            out_put(&o, " bytes");
+        }
+        out_put(&o, "\n");
+        trace_put_here(&o, "  detected at");
+        if (p) trace_put_block(&o, p);
+    }
+    if (terminate) {
+        put_corruption(&o, st, h);
+        out_put(&o, " at ");
+        out_num(&o, (uintptr_t)p, 16);
+        out_put(&o, "; ending the process with STATUS_HEAP_CORRUPTION\n");
+    }
+    out_flush(&o);
+    if (terminate) os_terminate(STATUS_HEAP_CORRUPTION_);
+    return ERROR_INVALID_PARAMETER_;
 }
 
 void heap_enable_termination(void) { atomic_store(&terminate_on_corruption, 1); }
@@ -115,7 +132,7 @@ static uint32_t debug_flags_from_global(uint32_t gf)
 
 static int lfh_capable(const struct heap *h)
 {
-    return (h->flags & HEAP_GROWABLE_) && !(h->flags & (HEAP_NO_SERIALIZE_ | HEAP_DEBUG_FLAGS_));
+    return (h->flags & HEAP_GROWABLE_) && !(h->flags & (HEAP_NO_SERIALIZE_ | HEAP_DEBUG_FLAGS_)) && !h->checks;
 }
 
 struct heap *heap_create(uint32_t options, size_t initial, size_t maximum)
@@ -148,13 +165,26 @@ struct heap *heap_create(uint32_t options, size_t initial, size_t maximum)
         return NULL;
     }
     uint32_t debug = debug_flags_from_global(gf);
-    h->win.signature = HEAP_SIGNATURE;
-    h->win.segment_flags = flags & HEAP_GROWABLE_;
+    h->checks = lfheap_checks & (CHECK_PAGE_FULL | CHECK_PAGE_NORMAL | CHECK_STACKS);
+    uint32_t page = h->checks & (CHECK_PAGE_FULL | CHECK_PAGE_NORMAL) ? HEAP_PAGE_ALLOCS_ : 0;
+    /* A page heap's header shows 0xEE bytes but for Flags and ForceFlags, and ForceFlags
+     * keeps GROWABLE and PRIVATE (Wine 8.0's kernel32 heap test, test_heap_layout,
+     * heap.c:3409-3421). */
+    if (page) {
+        memset(&h->win, 0xEE, offsetof(struct win_heap_prefix, flags));
+    } else {
+        h->win.signature = HEAP_SIGNATURE;
+        h->win.segment_flags = flags & HEAP_GROWABLE_;
+    }
     /* FLG_HEAP_ENABLE_TAGGING shows as HEAP_SHARED in the header, not in force_flags
      * (Wine 8.0's kernel32 heap test, test_heap_layout, heap.c:3408). */
-    h->win.flags = flags | debug | (gf & FLG_HEAP_ENABLE_TAGGING_ ? HEAP_SHARED_ : 0);
-    h->win.force_flags = (flags | debug) & ~(HEAP_SHARED_ | HEAP_DISABLE_COALESCE_ON_FREE_ | HEAP_GROWABLE_ | HEAP_PRIVATE_);
-    h->flags = flags | debug;
+    h->win.flags = flags | debug | page | (gf & FLG_HEAP_ENABLE_TAGGING_ ? HEAP_SHARED_ : 0);
+    h->win.force_flags = (flags | debug | page) & ~(HEAP_SHARED_ | HEAP_DISABLE_COALESCE_ON_FREE_ |
+                                                    (page ? 0 : HEAP_GROWABLE_ | HEAP_PRIVATE_));
+    /* The normal page heap checks fills as the debug heap does, with its tails and
+     * free patterns, without showing those flags. */
+    h->flags = flags | debug | page |
+               (h->checks & CHECK_PAGE_NORMAL ? HEAP_TAIL_CHECKING_ENABLED_ | HEAP_FREE_CHECKING_ENABLED_ : 0);
     h->key = os_random() | (1ull << 63);
     os_rlock_init(&h->lock);
     h->last_segment = &h->seg0;
@@ -197,6 +227,8 @@ void heap_destroy(struct heap *h)
     if (h->reg_prev) h->reg_prev->reg_next = h->reg_next; else reg_first = h->reg_next;
     if (h->reg_next) h->reg_next->reg_prev = h->reg_prev; else reg_last = h->reg_prev;
     large_release_all(h);
+    pageheap_release_all(h);
+    if (h->checks & CHECK_STACKS) trace_forget_heap(h);
     backend_release_segments(h);
     os_rlock_destroy(&h->lock);
     size_t reserve = (size_t)(h->seg0.reserve_end - h->seg0.base);
@@ -206,6 +238,70 @@ void heap_destroy(struct heap *h)
 }
 
 /* ---- initialisation ---------------------------------------------------------------------- */
+
+/* LFHEAP_CHECK's words (or the program's LfheapCheck value): page (the full page heap),
+ * normal (the normal page heap), stacks, leaks; every one but stacks records stacks. */
+static uint32_t checks_from_words(const char *w)
+{
+    static const struct { const char *word; uint32_t checks; } words[] = {
+        { "page", CHECK_PAGE_FULL | CHECK_STACKS }, { "normal", CHECK_PAGE_NORMAL | CHECK_STACKS },
+        { "stacks", CHECK_STACKS }, { "leaks", CHECK_LEAKS | CHECK_STACKS },
+    };
+    uint32_t c = 0;
+    while (*w) {
+        size_t n = 0;
+        while (w[n] && w[n] != ',') n++;
+        for (unsigned i = 0; i < sizeof words / sizeof *words; i++) {
+            size_t k = 0;
+            while (k < n && words[i].word[k] == w[k]) k++;
+            if (k == n && !words[i].word[n]) c |= words[i].checks;
+        }
+        w += n + (w[n] == ',');
+    }
+    return c;
+}
+
+/* LFHEAP_CHECK_PROGRAM=NAME.exe keeps LFHEAP_CHECK to the processes of that program, not
+ * the rest of a Wine session that inherits the environment (lfheap-wine run --check). */
+static int program_is_checked(void)
+{
+    char want[64], name[64];
+    if (os_getenv("LFHEAP_CHECK_PROGRAM", want, sizeof want) <= 0) return 1;
+    os_process_name(name, sizeof name);
+    size_t i = 0;
+    while (want[i] && name[i] && (want[i] | 0x20) == (name[i] | 0x20)) i++;
+    return !want[i] && !name[i];
+}
+
+/* What the debugging heap checks in this process: Windows' own settings, as gflags
+ * writes them to Image File Execution Options (GlobalFlag reaches the PEB through
+ * Wine's loader: FLG_HEAP_PAGE_ALLOCS with PageHeapFlags, whose bit 0 asks for the full
+ * page heap and which without the value is the full one; FLG_USER_STACK_TRACE_DB), and
+ * lfheap's own (LFHEAP_CHECK, or the program's LfheapCheck value, lfheap-wine --check). */
+static void checks_init(void)
+{
+    char buf[64];
+    uint32_t gf = os_global_flags(), c = 0;
+    if (gf & FLG_HEAP_PAGE_ALLOCS_) {
+        int full = 1;
+        if (os_program_setting("PageHeapFlags", buf, sizeof buf) > 0) {
+            uint32_t v = 0;
+            for (const char *d = buf[0] == '0' && buf[1] == 'x' ? buf + 2 : buf; *d; d++)
+                v = v * 16 + (uint32_t)(*d <= '9' ? *d - '0' : (*d | 0x20) - 'a' + 10);
+            full = v & 1;
+        }
+        c |= (full ? CHECK_PAGE_FULL : CHECK_PAGE_NORMAL) | CHECK_STACKS;
+    }
+    if (gf & FLG_USER_STACK_TRACE_DB_) c |= CHECK_STACKS;
+    if (os_getenv("LFHEAP_CHECK", buf, sizeof buf) > 0 ? program_is_checked() : os_program_setting("LfheapCheck", buf, sizeof buf) > 0)
+        c |= checks_from_words(buf);
+    if (c & CHECK_PAGE_FULL) c &= ~CHECK_PAGE_NORMAL;
+    if ((c & CHECK_STACKS) && !trace_init()) c &= ~(CHECK_STACKS | CHECK_LEAKS);
+    if (c & CHECK_PAGE_FULL) os_on_fault(pageheap_fault);
+    if (c & CHECK_LEAKS) os_at_exit(trace_leak_report);
+    lfheap_checks = c;
+}
+
 static int init_slow(void)
 {
     int expected = 0;
@@ -224,12 +320,14 @@ static int init_slow(void)
     }
     stats_enabled = os_getenv("LFHEAP_STATS", buf, sizeof buf) > 0 && buf[0] && buf[0] != '0';
     if (stats_enabled) os_at_exit(stats_report);
+    checks_init();
     process_heap = heap_create(0, 0, 0);
     if (process_heap) {
         /* The Windows process heap runs with its LFH already active. */
         process_heap->is_process_heap = 1;
         process_heap->flags &= ~HEAP_PRIVATE_;
         process_heap->win.flags &= ~HEAP_PRIVATE_;
+        process_heap->win.force_flags &= ~HEAP_PRIVATE_;
         if (lfh_capable(process_heap)) {
             heap_lock(process_heap, 0);
             if (lfh_enable(process_heap)) {
@@ -330,11 +428,28 @@ static void *alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_stat
     return p;
 }
 
+/* A heap of the debugging heap: page-heap blocks, or the back end's; stacks recorded. */
+static void *checked_alloc(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
+{
+    void *p;
+    if (h->checks & CHECK_PAGE_FULL) {
+        heap_lock(h, flags);
+        p = pageheap_alloc(h, flags, n, (flags & HEAP_ADD_USER_INFO_) != 0);
+        heap_unlock(h, flags);
+        if (!p) *st = HS_NO_MEMORY;
+    } else {
+        p = alloc_slow(h, flags, n, st);
+    }
+    if (p && (h->checks & CHECK_STACKS)) trace_alloc(h, p, n);
+    return p;
+}
+
 /* Everything heap_alloc in fast.h does not serve: the back end, large blocks, debug
  * heaps, classes the front end has not taken over. */
 void *heap_alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status *st)
 {
     flags = h->flags | (flags & CALL_FLAGS);
+    if (OS_UNLIKELY(h->checks)) return checked_alloc(h, flags, n, st);
     if ((flags & HEAP_BACKEND_FLAGS_) == HEAP_ADD_USER_INFO_ && n <= lfh_max_request() - USER_INFO_BYTES) {
         void *p = user_info_slot(h, n);
         if (p) return p;
@@ -346,6 +461,10 @@ void *heap_alloc_slow(struct heap *h, uint32_t flags, size_t n, enum heap_status
  * slots the header is read without the heap lock (nobody else writes a busy slot). */
 enum heap_status heap_check_block(struct heap *h, const void *p, struct block_info *b)
 {
+    if (h->checks & CHECK_PAGE_FULL) {
+        struct ph_block *pb;
+        return pageheap_find(h, p, &pb);
+    }
     struct region *r = pagemap_lookup(p);
     if (!r) return HS_NOT_OURS;
     if (r->heap != h) return HS_WRONG_HEAP;
@@ -403,7 +522,15 @@ enum heap_status heap_free_slow(struct heap *h, uint32_t flags, void *p)
     struct block_info b;
     int locked;
     flags = h->flags | (flags & CALL_FLAGS);
+    if (h->checks & CHECK_PAGE_FULL) {
+        heap_lock(h, flags);
+        enum heap_status st = pageheap_free(h, p);
+        heap_unlock(h, flags);
+        return st;
+    }
     enum heap_status st = check_locked(h, flags, p, &b, &locked);
+    /* Recorded while the block is still busy: once freed, another thread may have it. */
+    if (st == HS_OK && (h->checks & CHECK_STACKS)) trace_free(p);
     if (st == HS_OK) {
         if (b.flags & BLOCK_LFH) {
             if (b.flags & BLOCK_USER_INFO) {   /* a free slot is a plain one again */
@@ -426,6 +553,14 @@ size_t heap_size(struct heap *h, uint32_t flags, const void *p, enum heap_status
     struct block_info b;
     int locked;
     flags = h->flags | (flags & CALL_FLAGS);
+    if (h->checks & CHECK_PAGE_FULL) {
+        struct ph_block *pb;
+        heap_lock(h, flags);
+        *st = pageheap_find(h, p, &pb);
+        size_t n = *st == HS_OK ? pageheap_size(pb) : (size_t)-1;
+        heap_unlock(h, flags);
+        return n;
+    }
     *st = check_locked(h, flags, p, &b, &locked);
     size_t n = *st == HS_OK ? block_user_size(h, p, &b) : (size_t)-1;
     if (locked) heap_unlock(h, flags);
@@ -447,6 +582,13 @@ static int user_value_io(struct heap *h, void *p, void **v, int write)
 {
     struct block_info b;
     int locked;
+    if (h->checks & CHECK_PAGE_FULL) {
+        struct ph_block *pb;
+        heap_lock(h, 0);
+        int ok = pageheap_find(h, p, &pb) == HS_OK && pageheap_user_value(pb, v, write);
+        heap_unlock(h, 0);
+        return ok;
+    }
     char *info = check_locked(h, 0, p, &b, &locked) == HS_OK ? user_info_of(h, p, &b) : NULL;
     if (info && write) memcpy(info, v, sizeof *v);
     else if (info) memcpy(v, info, sizeof *v);
@@ -499,11 +641,37 @@ static int resize_in_place(struct heap *h, void *p, const struct block_info *b, 
     return 1;
 }
 
+/* A page-heap block always moves (but to its own size), as on Windows, so that a stale
+ * pointer to the old one faults. */
+static void *page_realloc(struct heap *h, uint32_t flags, void *p, size_t n, enum heap_status *st)
+{
+    struct ph_block *b;
+    void *v = NULL;
+    heap_lock(h, flags);
+    *st = pageheap_find(h, p, &b);
+    if (*st == HS_DOUBLE_FREE) *st = HS_CORRUPT;   /* a freed block is not reallocated */
+    size_t old = *st == HS_OK ? pageheap_size(b) : 0;
+    int info = *st == HS_OK && pageheap_user_value(b, &v, 0), same = *st == HS_OK && pageheap_can_resize(b, n);
+    heap_unlock(h, flags);
+    if (*st != HS_OK) return NULL;
+    if (same) return p;
+    if (flags & HEAP_REALLOC_IN_PLACE_ONLY_) { *st = HS_NO_MEMORY; return NULL; }
+    void *q = heap_alloc_slow(h, (flags & ~(HEAP_ZERO_MEMORY_ | HEAP_REALLOC_IN_PLACE_ONLY_)) |
+                                 (info ? HEAP_ADD_USER_INFO_ : 0), n, st);
+    if (!q) return NULL;
+    memcpy(q, p, old < n ? old : n);
+    if (n > old && (flags & HEAP_ZERO_MEMORY_)) memset((char *)q + old, 0, n - old);
+    if (info) heap_set_user_value(h, q, v);
+    *st = heap_free_slow(h, flags & HEAP_NO_SERIALIZE_, p);
+    return q;
+}
+
 void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t n, enum heap_status *st)
 {
     struct block_info b;
     int locked;
     flags = h->flags | (flags & CALL_FLAGS);
+    if (h->checks & CHECK_PAGE_FULL) return page_realloc(h, flags, p, n, st);
     *st = check_locked(h, flags, p, &b, &locked);
     if (*st == HS_DOUBLE_FREE) *st = HS_CORRUPT;   /* a freed block is not reallocated */
     if (*st != HS_OK) {
@@ -515,6 +683,7 @@ void *heap_realloc(struct heap *h, uint32_t flags, void *p, size_t n, enum heap_
     char *info = user_info_of(h, p, &b);
     if (info) memcpy(&user_value, info, sizeof user_value);
     if (n <= SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY - TAIL_BYTES && resize_in_place(h, p, &b, n, flags)) {
+        if (h->checks & CHECK_STACKS) trace_resize(p, n);
         if (locked) heap_unlock(h, flags);
         if (n > old) {
             if (flags & HEAP_ZERO_MEMORY_) memset((char *)p + old, 0, n - old);

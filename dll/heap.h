@@ -84,6 +84,33 @@ struct large *large_of(const struct heap *h, const void *p);   /* safe for any p
 void   large_release_all(struct heap *h);
 void   large_release_cache(struct heap *h);
 
+/* pageheap.c — the full page heap: every block of such a heap. Callers hold the heap lock. */
+struct ph_block;
+void  *pageheap_alloc(struct heap *h, uint32_t flags, size_t n, int info);
+enum heap_status pageheap_find(struct heap *h, const void *p, struct ph_block **b);   /* safe for any p */
+enum heap_status pageheap_free(struct heap *h, void *p);
+size_t pageheap_size(const struct ph_block *b);
+int    pageheap_can_resize(const struct ph_block *b, size_t n);
+int    pageheap_user_value(struct ph_block *b, void **v, int write);
+int    pageheap_validate(struct heap *h);
+int    pageheap_walk(struct heap *h, struct lfh_heap_entry *e, const void *after);
+void   pageheap_summary(struct heap *h, size_t *committed, size_t *reserved);
+void   pageheap_release_all(struct heap *h);
+void   pageheap_fault(const void *addr, int write, const void *pc);   /* os_on_fault's report */
+
+/* trace.c — allocation stacks and the leak report; its own lock, inside the heap lock. */
+struct out;
+int    trace_init(void);                       /* 0: no memory for the tables */
+void   trace_alloc(struct heap *h, const void *p, size_t size);
+void   trace_free(const void *p);
+void   trace_resize(const void *p, size_t size);
+void   trace_forget_heap(struct heap *h);
+int    trace_block_size(const void *p, size_t *size);   /* 0 when not recorded */
+int    trace_put_block(struct out *o, const void *p);   /* its stacks; 0 when not recorded */
+void   trace_put_here(struct out *o, const char *what); /* the current stack */
+void   trace_leak_report(void);
+extern uint32_t lfheap_checks;                 /* CHECK_* of this process */
+
 /* lfh.c — size classes and subsegments. */
 extern uint32_t class_block[NCLASSES];          /* slot bytes per class */
 extern uint8_t class_of_granules[LFH_MAX_BLOCK / 8 + 1];

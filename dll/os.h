@@ -95,6 +95,21 @@ void     os_process_name(char *buf, size_t size);   /* the executable's file nam
 void     os_at_exit(void (*fn)(void));             /* natively; the DLL reports from DllMain */
 uint32_t os_global_flags(void);                /* the process's NtGlobalFlag */
 
+/* ---- the debugging heap's view of the program ---------------------------------------
+ * os_stack_trace: the return addresses of the current call, innermost first, from the
+ * first frame outside lfheap's own code (the program's call into the heap). */
+unsigned os_stack_trace(void **frames, unsigned max);
+/* "module+0x1234" or "module+0x1234 (symbol+0x10)" where the module's exports (natively
+ * its dynamic symbols) name the code; *in_program: the address is in the executable. */
+void     os_describe_pc(const void *pc, char *buf, size_t size, int *in_program);
+/* fn(address, write, pc) is told of every access violation before it goes on as it
+ * would have (the program's own handlers, or the process's end). */
+void     os_on_fault(void (*fn)(const void *addr, int write, const void *pc));
+/* The program's Image File Execution Options value NAME (GlobalFlag's neighbours
+ * PageHeapFlags and lfheap's LfheapCheck), a string or a DWORD in hex; natively the
+ * environment's LFHEAP_IFEO_NAME. Its length, or -1. */
+int      os_program_setting(const char *name, char *buf, size_t size);
+
 /* ---- the system heap ----------------------------------------------------------------
  * Heaps lfheap did not create (ntdll's), and blocks of the process heap that ntdll made,
  * go back to the system's own heap functions. Natively a small stand-in plays ntdll's

@@ -19,6 +19,11 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <dlfcn.h>
+#include <execinfo.h>
+#include <signal.h>
+#include <sys/auxv.h>
+#include <ucontext.h>
 
 _Static_assert(sizeof(os_lock) >= sizeof(pthread_mutex_t), "os_lock too small");
 _Static_assert(sizeof(os_rlock) >= sizeof(pthread_mutex_t), "os_rlock too small");
@@ -226,6 +231,77 @@ uint32_t os_global_flags(void)
     char buf[32];
     if (os_getenv("LFHEAP_GLOBALFLAG", buf, sizeof buf) <= 0) return 0;
     return (uint32_t)strtoul(buf, NULL, 16);
+}
+
+/* ---- the debugging heap's view of the program ------------------------------------------
+ * Natively lfheap is linked into the program, so its own frames are told apart by name:
+ * the frames up to the last lfh_* entry point are dropped (names need -rdynamic; without
+ * them every frame is kept). */
+unsigned os_stack_trace(void **frames, unsigned max)
+{
+    void *all[64];
+    int n = backtrace(all, 64), from = 0;
+    for (int i = 0; i < n && i < 16; i++) {
+        Dl_info info;
+        if (dladdr(all[i], &info) && info.dli_sname && !strncmp(info.dli_sname, "lfh_", 4)) from = i + 1;
+    }
+    unsigned k = 0;
+    for (int i = from; i < n && k < max; i++) frames[k++] = all[i];
+    return k;
+}
+
+void os_describe_pc(const void *pc, char *buf, size_t size, int *in_program)
+{
+    Dl_info info, main_info;
+    *in_program = 0;
+    if (!dladdr(pc, &info) || !info.dli_fname) {
+        snprintf(buf, size, "%p", pc);
+        return;
+    }
+    const char *base = strrchr(info.dli_fname, '/');
+    base = base ? base + 1 : info.dli_fname;
+    *in_program = dladdr((void *)getauxval(AT_ENTRY), &main_info) && main_info.dli_fbase == info.dli_fbase;
+    if (info.dli_sname)
+        snprintf(buf, size, "%s+0x%zx (%s+0x%zx)", base, (size_t)((const char *)pc - (const char *)info.dli_fbase),
+                 info.dli_sname, (size_t)((const char *)pc - (const char *)info.dli_saddr));
+    else
+        snprintf(buf, size, "%s+0x%zx", base, (size_t)((const char *)pc - (const char *)info.dli_fbase));
+}
+
+static void (*fault_fn)(const void *, int, const void *);
+
+/* Reported, then the handler is the default again and the instruction faults once more. */
+static void on_segv(int sig, siginfo_t *si, void *ctx)
+{
+    (void)sig;
+    ucontext_t *uc = ctx;
+#if defined(__x86_64__)
+    int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+    const void *pc = (const void *)uc->uc_mcontext.gregs[REG_RIP];
+#else
+    int write = (uc->uc_mcontext.gregs[REG_ERR] & 2) != 0;
+    const void *pc = (const void *)uc->uc_mcontext.gregs[REG_EIP];
+#endif
+    if (fault_fn) fault_fn(si->si_addr, write, pc);
+}
+
+void os_on_fault(void (*fn)(const void *addr, int write, const void *pc))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    fault_fn = fn;
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO | SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+}
+
+int os_program_setting(const char *name, char *buf, size_t size)
+{
+    char var[64];
+    snprintf(var, sizeof var, "LFHEAP_IFEO_%s", name);
+    return os_getenv(var, buf, size);
 }
 
 /* ---- stand-in for ntdll's process heap --------------------------------------------------

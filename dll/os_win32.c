@@ -28,6 +28,12 @@ void WINAPI RtlSetLastWin32Error(DWORD);
 DWORD WINAPI RtlGetLastWin32Error(void);
 void WINAPI RtlRaiseStatus(NTSTATUS);
 NTSTATUS WINAPI RtlQueryEnvironmentVariable_U(PWSTR, LFH_UNICODE_STRING *, LFH_UNICODE_STRING *);
+NTSTATUS WINAPI LdrFindEntryForAddress(const void *, void **);
+void *WINAPI RtlAddVectoredExceptionHandler(ULONG, PVECTORED_EXCEPTION_HANDLER);
+NTSTATUS WINAPI NtOpenKey(HANDLE *, ACCESS_MASK, void *);
+NTSTATUS WINAPI NtQueryValueKey(HANDLE, LFH_UNICODE_STRING *, int, void *, ULONG, ULONG *);
+NTSTATUS WINAPI NtClose(HANDLE);
+extern IMAGE_DOS_HEADER __ImageBase;   /* this DLL's own image */
 
 _Static_assert(sizeof(os_lock) == sizeof(SRWLOCK), "os_lock is an SRWLOCK");
 _Static_assert(sizeof(os_rlock) == sizeof(CRITICAL_SECTION), "os_rlock is a CRITICAL_SECTION");
@@ -222,6 +228,155 @@ void os_process_name(char *buf, size_t size)   /* PEB->ProcessParameters->ImageP
 }
 
 uint32_t os_global_flags(void) { return *(uint32_t *)(peb() + (sizeof(void *) == 8 ? 0xBC : 0x68)); }
+
+/* ---- the debugging heap's view of the program ---------------------------------------- */
+static void *image_of(void *pc)
+{
+    void *base = NULL;
+    return RtlPcToFileHeader(pc, &base) ? base : NULL;
+}
+
+unsigned os_stack_trace(void **frames, unsigned max)
+{
+    void *all[62];
+    unsigned n = RtlCaptureStackBackTrace(0, 62, all, NULL), from = 0, k = 0;
+    while (from < n && image_of(all[from]) == &__ImageBase) from++;
+    /* Past the thread's first frame Wine's unwinder can return words that are no code
+     * address: the stack ends at the first frame in no loaded image. */
+    while (from < n && k < max && image_of(all[from])) frames[k++] = all[from++];
+    return k;
+}
+
+static char *put_text(char *o, char *end, const char *s)
+{
+    while (*s && o < end) *o++ = *s++;
+    return o;
+}
+
+static char *put_hex(char *o, char *end, uintptr_t v)
+{
+    char tmp[2 * sizeof v];
+    int n = 0;
+    do tmp[n++] = "0123456789abcdef"[v & 15]; while ((v >>= 4));
+    o = put_text(o, end, "0x");
+    while (n && o < end) *o++ = tmp[--n];
+    return o;
+}
+
+/* The named export with the highest address at or below rva, from the image's export
+ * directory (IMAGE_DIRECTORY_ENTRY_EXPORT), or NULL. */
+static const char *export_below(const char *base, uint32_t rva, uint32_t *at)
+{
+    const IMAGE_NT_HEADERS *nt = (const IMAGE_NT_HEADERS *)(base + ((const IMAGE_DOS_HEADER *)base)->e_lfanew);
+    const IMAGE_DATA_DIRECTORY *dir = &nt->OptionalHeader.DataDirectory[IMAGE_DIRECTORY_ENTRY_EXPORT];
+    if (!dir->VirtualAddress || !dir->Size) return NULL;
+    const IMAGE_EXPORT_DIRECTORY *ex = (const IMAGE_EXPORT_DIRECTORY *)(base + dir->VirtualAddress);
+    const DWORD *funcs = (const DWORD *)(base + ex->AddressOfFunctions);
+    const DWORD *names = (const DWORD *)(base + ex->AddressOfNames);
+    const WORD *ords = (const WORD *)(base + ex->AddressOfNameOrdinals);
+    const char *best = NULL;
+    for (DWORD i = 0; i < ex->NumberOfNames; i++) {
+        uint32_t f = funcs[ords[i]];
+        if (f <= rva && (!best || f > *at) && (f < dir->VirtualAddress || f >= dir->VirtualAddress + dir->Size)) {
+            best = base + names[i];
+            *at = f;
+        }
+    }
+    return best;
+}
+
+/* LDR_DATA_TABLE_ENTRY: DllBase after three LIST_ENTRYs, BaseDllName after EntryPoint,
+ * SizeOfImage and FullDllName. */
+#define LDR_DLLBASE_OFFSET  (6 * sizeof(void *))
+#define LDR_BASENAME_OFFSET (sizeof(void *) == 8 ? 0x58 : 0x2c)
+
+void os_describe_pc(const void *pc, char *buf, size_t size, int *in_program)
+{
+    char *o = buf, *end = buf + size - 1;
+    void *entry = NULL;
+    *in_program = 0;
+    if (LdrFindEntryForAddress(pc, &entry) || !entry) {
+        o = put_hex(o, end, (uintptr_t)pc);
+    } else {
+        const char *base = *(char **)((char *)entry + LDR_DLLBASE_OFFSET);
+        const LFH_UNICODE_STRING *name = (const LFH_UNICODE_STRING *)((char *)entry + LDR_BASENAME_OFFSET);
+        uint32_t rva = (uint32_t)((const char *)pc - base), at = 0;
+        for (USHORT i = 0; i < name->Length / 2 && o < end; i++) *o++ = (char)name->Buffer[i];
+        o = put_text(o, end, "+");
+        o = put_hex(o, end, rva);
+        const char *sym = export_below(base, rva, &at);
+#if defined(__x86_64__)
+        /* The unwind table says which function pc is in: the export names it only if
+         * it starts there (else it is a function the exports do not name). */
+        DWORD64 image;
+        RUNTIME_FUNCTION *fn = RtlLookupFunctionEntry((DWORD64)(uintptr_t)pc, &image, NULL);
+        if (fn && fn->BeginAddress != at) sym = NULL;
+#endif
+        if (sym) {
+            o = put_text(o, end, " (");
+            o = put_text(o, end, sym);
+            o = put_text(o, end, "+");
+            o = put_hex(o, end, rva - at);
+            o = put_text(o, end, ")");
+        }
+        *in_program = base == *(char **)(peb() + (sizeof(void *) == 8 ? 0x10 : 0x08));   /* PEB->ImageBaseAddress */
+    }
+    *o = 0;
+}
+
+static void (*fault_fn)(const void *, int, const void *);
+
+static LONG CALLBACK on_exception(EXCEPTION_POINTERS *ep)
+{
+    const EXCEPTION_RECORD *r = ep->ExceptionRecord;
+    if (r->ExceptionCode == EXCEPTION_ACCESS_VIOLATION && r->NumberParameters >= 2 && fault_fn)
+        fault_fn((const void *)r->ExceptionInformation[1], r->ExceptionInformation[0] == 1, r->ExceptionAddress);
+    return EXCEPTION_CONTINUE_SEARCH;
+}
+
+void os_on_fault(void (*fn)(const void *addr, int write, const void *pc))
+{
+    fault_fn = fn;
+    RtlAddVectoredExceptionHandler(1, on_exception);
+}
+
+/* HKLM\...\Image File Execution Options\<program>: where Wine's loader finds GlobalFlag. */
+int os_program_setting(const char *name, char *buf, size_t size)
+{
+    static const char ifeo[] = "\\Registry\\Machine\\Software\\Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options\\";
+    WCHAR path[400], wname[64];
+    char prog[128];
+    size_t n = 0, i;
+    struct { ULONG TitleIndex, Type, DataLength; UCHAR Data[512]; } v;   /* KEY_VALUE_PARTIAL_INFORMATION */
+    ULONG got = 0;
+    HANDLE key;
+    os_process_name(prog, sizeof prog);
+    for (i = 0; ifeo[i]; i++) path[n++] = (WCHAR)ifeo[i];
+    for (i = 0; prog[i] && n < 399; i++) path[n++] = (WCHAR)prog[i];
+    for (i = 0; name[i] && i < 63; i++) wname[i] = (WCHAR)name[i];
+    LFH_UNICODE_STRING kname = { (USHORT)(n * 2), (USHORT)(n * 2), path }, vname = { (USHORT)(i * 2), (USHORT)(i * 2), wname };
+    struct { ULONG Length; HANDLE RootDirectory; LFH_UNICODE_STRING *ObjectName; ULONG Attributes; void *sd, *qos; } attr =
+        { sizeof attr, NULL, &kname, 0x40 /* OBJ_CASE_INSENSITIVE */, NULL, NULL };
+    if (NtOpenKey(&key, KEY_QUERY_VALUE, &attr)) return -1;
+    NTSTATUS st = NtQueryValueKey(key, &vname, 2 /* KeyValuePartialInformation */, &v, sizeof v, &got);
+    NtClose(key);
+    if (st || !size) return -1;
+    n = 0;
+    if (v.Type == REG_DWORD && v.DataLength == 4) {
+        char hex[16];
+        DWORD d;
+        memcpy(&d, v.Data, 4);
+        char *e = put_hex(hex, hex + sizeof hex - 1, d);
+        for (char *c = hex; c < e && n + 1 < size; c++) buf[n++] = *c;
+    } else if (v.Type == REG_SZ) {
+        const WCHAR *w = (const WCHAR *)v.Data;
+        for (i = 0; i < v.DataLength / 2 && w[i] && n + 1 < size; i++) buf[n++] = (char)w[i];
+    } else {
+        return -1;
+    }
+    buf[n] = 0;
+    return (int)n;
+}
 
 /* ---- the system heap: ntdll's, through kernelbase's exports ---------------------------- */
 void *sys_process_heap(void) { return *(void **)(peb() + (sizeof(void *) == 8 ? 0x30 : 0x18)); }

@@ -35,6 +35,10 @@ build/$(1)/tests/sysinfo-win10.exe: $$(srcdir)/tests/wine/sysinfo.c $$(srcdir)/t
 	@mkdir -p $$(@D)
 	$$(AM_V_GEN)$(7) -I$$(srcdir)/tests/wine $$(srcdir)/tests/wine/sysinfo-win10.rc -O coff -o build/$(1)/tests/sysinfo-win10.res.o
 	$$(AM_V_CC)$(2) -O2 -Wall -o $$@ $$< build/$(1)/tests/sysinfo-win10.res.o -lpsapi
+# Each bug in a function of its own, as the report names them: no inlining, no tail calls.
+build/$(1)/tests/checks.exe: $$(srcdir)/tests/wine/checks.c
+	@mkdir -p $$(@D)
+	$$(AM_V_CC)$(2) -O1 -fno-inline -fno-optimize-sibling-calls -Wall -o $$@ $$<
 build/$(1)/tests/stress.exe: $$(srcdir)/tests/stress.c
 	@mkdir -p $$(@D)
 	$$(AM_V_CC)$(2) -O2 -Wall -o $$@ $$<
@@ -54,7 +58,7 @@ build/$(1)/bench/winbench.exe: $$(srcdir)/bench/winbench.c $$(srcdir)/bench/work
 	@mkdir -p $$(@D)
 	$$(AM_V_CC)$(2) -std=gnu11 -O2 -I$$(srcdir)/bench -o $$@ $$(srcdir)/bench/winbench.c $$(srcdir)/bench/workloads.c -lpsapi
 PE_TESTS += $$(addprefix build/$(1)/conformance/,$$(addsuffix .exe,$$(CONFORMANCE_AREAS)))
-PE_TESTS += $$(addprefix build/$(1)/tests/,mixed.exe threads.exe corrupt.exe debugheap.exe stress.exe seed.exe seed-lfheap.exe \
+PE_TESTS += $$(addprefix build/$(1)/tests/,mixed.exe threads.exe corrupt.exe debugheap.exe checks.exe stress.exe seed.exe seed-lfheap.exe \
                                           sysinfo.exe sysinfo-win10.exe)
 PE_DLLS += build/$(1)/lfheap.dll build/$(1)/kernel32.dll build/$(1)/liblfheap.a build/$(1)/kernel32.exports \
            build/probe-$(1).exe

@@ -40,11 +40,16 @@
  * checked before any header is read, so foreign pointers (ntdll's, the caller's stack)
  * are never dereferenced and go back to their real owner (api.c).
  *
- * Layers, bottom up: os_*.c (pages, locks, TLS) / pagemap.c / segment.c, large.c
- * (back end) / lfh.c, tcache.c (front end) / heap.c (one heap: dispatch, locking,
+ *   page heap  With FLG_HEAP_PAGE_ALLOCS (or LFHEAP_CHECK=page) every block of a heap is
+ *             placed alone on pages that end at an inaccessible guard page, in chunks of
+ *             its own (pageheap.c); freed blocks' pages are decommitted and quarantined.
+ *
+ * Layers, bottom up: os_*.c (pages, locks, TLS, stacks), text.c (lines for stderr) /
+ * pagemap.c / trace.c (stack traces, leak report) / segment.c, large.c, pageheap.c
+ * (back ends) / lfh.c, tcache.c (front end) / heap.c (one heap: dispatch, locking,
  * registry) / walk.c, debug.c (walk, validate, debug-heap checks) / api.c (Win32
- * surface) / stats.c, dllmain.c (process glue) / swapin.c (the kernel32 swap-in's
- * LocalFree and GlobalFree, which must know lfheap's process-heap blocks).
+ * surface) / stats.c, dllmain.c (process glue) / swapin.c, global.c (the kernel32
+ * swap-in: the Global/Local family on lfheap's process heap).
  */
 #ifndef LFHEAP_TYPES_H
 #define LFHEAP_TYPES_H
@@ -94,6 +99,7 @@
 /* Region kinds, as stored in struct region; the page map only ever points at these. */
 #define REGION_SEGMENT      0x6d676553u   /* "Segm" */
 #define REGION_LARGE        0x6772614cu   /* "Larg" */
+#define REGION_PAGEHEAP     0x65676150u   /* "Page": a chunk of page-heap blocks */
 
 /* Block header flags. */
 #define BLOCK_BUSY     0x01u
@@ -119,6 +125,7 @@
 #define HEAP_CREATE_ALIGN_16_       0x00010000u
 #define HEAP_CREATE_ENABLE_TRACING_ 0x00020000u
 #define HEAP_CREATE_ENABLE_EXECUTE_ 0x00040000u
+#define HEAP_PAGE_ALLOCS_           0x01000000u   /* page heap (gflags +hpa) */
 #define HEAP_SHARED_                0x04000000u
 #define HEAP_VALIDATE_ALL_          0x20000000u
 #define HEAP_VALIDATE_PARAMS_       0x40000000u
@@ -139,7 +146,16 @@
 #define FLG_HEAP_VALIDATE_PARAMETERS_  0x00000040u
 #define FLG_HEAP_VALIDATE_ALL_         0x00000080u
 #define FLG_HEAP_ENABLE_TAGGING_       0x00000800u
+#define FLG_USER_STACK_TRACE_DB_       0x00001000u
 #define FLG_HEAP_DISABLE_COALESCING_   0x00200000u
+#define FLG_HEAP_PAGE_ALLOCS_          0x02000000u
+
+/* The debugging heap's checks, per process (lfheap_checks) and per heap (heap->checks):
+ * where they come from is in heap.c (checks_init). */
+#define CHECK_PAGE_FULL   0x1u   /* pageheap.c: each block against a guard page */
+#define CHECK_PAGE_NORMAL 0x2u   /* page heap without guard pages: fills checked at free */
+#define CHECK_STACKS      0x4u   /* trace.c: allocation and free stacks per block */
+#define CHECK_LEAKS       0x8u   /* trace.c: the leak report at process exit */
 
 /* Win32 error codes lfheap sets (winerror.h values). */
 #define ERROR_SUCCESS_            0u
@@ -255,6 +271,10 @@ struct heap {
     _Atomic uint64_t backend_allocs, large_allocs;
     uint32_t is_process_heap;
     uint32_t corruptions;
+    uint32_t checks;                 /* CHECK_* of this heap */
+    uint32_t ph_quarantined;         /* page heap: freed blocks kept inaccessible */
+    struct ph_chunk *ph_first, *ph_last;          /* page heap: chunks, creation order */
+    struct ph_block *ph_q_head, *ph_q_tail;       /* page heap: the quarantine, oldest first */
 };
 
 #endif

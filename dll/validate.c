@@ -75,5 +75,5 @@ int heap_validate(struct heap *h)
             b.flags != (BLOCK_BUSY | BLOCK_LARGE))
             return 0;
     }
-    return prev == h->large_last;
+    return prev == h->large_last && (!(h->checks & CHECK_PAGE_FULL) || pageheap_validate(h));
 }

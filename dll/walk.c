@@ -5,7 +5,7 @@
  * segment it yields a REGION entry (lpData = segment base, cbData = header bytes), every
  * block in address order, then an UNCOMMITTED_RANGE entry for the reserved tail (its
  * last page not reported, as Windows does); after all segments, one entry per large
- * block with iRegionIndex 64. lfheap's own blocks are not shown; a subsegment of the
+ * block with iRegionIndex 64, then a page heap's blocks (pageheap.c), likewise. lfheap's own blocks are not shown; a subsegment of the
  * front end shows as each of its slots, busy or free — slots sitting in a thread cache
  * are free. Where an entry ends in the walk is recovered from lpData and wFlags:
  * the page map gives the region, the (checked) header the block.
@@ -33,9 +33,9 @@ static int emit_region(struct lfh_heap_entry *e, const struct segment *s)
     return 0;
 }
 
-static int emit_large(const struct heap *h, struct lfh_heap_entry *e, const struct large *l)
+static int emit_large(struct heap *h, struct lfh_heap_entry *e, const struct large *l)
 {
-    if (!l) return ERROR_NO_MORE_ITEMS_;
+    if (!l) return pageheap_walk(h, e, NULL);   /* then a page heap's blocks */
     clear(e);
     e->lpData = (char *)l + LARGE_HEADER_SIZE;
     e->cbData = (uint32_t)large_size(h, l);
@@ -44,7 +44,7 @@ static int emit_large(const struct heap *h, struct lfh_heap_entry *e, const stru
     return 0;
 }
 
-static int after_segment(const struct heap *h, struct lfh_heap_entry *e, const struct segment *s)
+static int after_segment(struct heap *h, struct lfh_heap_entry *e, const struct segment *s)
 {
     if (s->next) return emit_region(e, s->next);
     return emit_large(h, e, h->large_first);
@@ -144,6 +144,7 @@ int heap_walk(struct heap *h, struct lfh_heap_entry *e)
 
     struct region *r = pagemap_lookup(p);
     if (!r || r->heap != h) return ERROR_INVALID_PARAMETER_;
+    if (r->kind == REGION_PAGEHEAP) return pageheap_walk(h, e, p);
     if (r->kind == REGION_LARGE) {
         struct large *l = large_of(h, p);
         if (!l || e->iRegionIndex != LARGE_REGION_INDEX) return ERROR_INVALID_PARAMETER_;
@@ -182,7 +183,7 @@ void heap_summary(struct heap *h, struct lfh_heap_summary *sum)
         if (e.wFlags & PROCESS_HEAP_REGION_) {
             committed += e.u.Region.dwCommittedSize;
             reserved += (size_t)e.u.Region.dwCommittedSize + e.u.Region.dwUnCommittedSize;
-        } else if (e.iRegionIndex == LARGE_REGION_INDEX) {
+        } else if (e.iRegionIndex == LARGE_REGION_INDEX && large_of(h, e.lpData)) {
             const struct large *l = large_of(h, e.lpData);
             allocated += e.cbData;
             committed += (size_t)(l->commit_end - (char *)l);
@@ -191,6 +192,7 @@ void heap_summary(struct heap *h, struct lfh_heap_summary *sum)
             allocated += e.cbData;
         }
     }
+    pageheap_summary(h, &committed, &reserved);
     sum->cbAllocated = allocated;
     sum->cbCommitted = committed;
     sum->cbReserved = reserved;

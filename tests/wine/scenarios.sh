@@ -127,6 +127,86 @@ debugheap)
     pass "$(cat "$out") ($arch)"
     ;;
 
+# The debugging heap (tests/wine/checks.c): the page heap faults on a one-byte overrun
+# and on a read after free, at the guilty instruction, and the report names it and the
+# block's stacks by the exported functions of checks.exe; a damaged fill and a double
+# free are reported with their stacks; the leak report lists what the program leaked.
+# Switched on by lfheap-wine run --check, by install --check --app, and the Windows way
+# (GlobalFlag FLG_HEAP_PAGE_ALLOCS in Image File Execution Options). Its own prefix: the
+# IFEO and AppDefaults keys are per prefix.
+checks)
+    use_prefix "checks-$arch"
+    prog=$(exe "$arch" checks)
+    has() { grep -q -- "$1" "$err" || fail "$2: no '$1' in: $(cat "$out" "$err")"; }
+    frame_after() {   # HEADING FUNCTION: the first frame under HEADING is in FUNCTION
+        awk -v h="$1" 'f { print; exit } index($0, h) { f = 1 }' "$err" | grep -q "checks.exe+0x[0-9a-f]* ($2+0x" ||
+            fail "the first frame after '$1' is not in $2: $(cat "$err")"
+    }
+    "$LFHEAP_WINE" run --check=page "$prog" overrun > "$out" 2> "$err"
+    rc=$?
+    [ $rc = 5 ] && grep -q '^exception c0000005' "$out" || fail "overrun: exit $rc: $(cat "$out" "$err")"
+    has 'page heap: write to 0x[0-9a-f]*, 1 byte past the end of block 0x[0-9a-f]* (16 bytes) of heap' overrun
+    has 'by the instruction at checks.exe+0x[0-9a-f]* (overrun_one+0x' overrun
+    frame_after '  allocated at:' alloc_block
+
+    "$LFHEAP_WINE" run --check=page "$prog" uaf > "$out" 2> "$err"
+    rc=$?
+    [ $rc = 5 ] && grep -q '^exception c0000005' "$out" || fail "read after free: exit $rc: $(cat "$out" "$err")"
+    has 'page heap: read of 0x[0-9a-f]*, 4 bytes into freed block 0x[0-9a-f]* (32 bytes)' "read after free"
+    has '(read_freed+0x' "read after free"
+    frame_after '  allocated at:' alloc_block
+    frame_after '  freed at:' free_block
+
+    "$LFHEAP_WINE" run --check=page "$prog" tail > "$out" 2> "$err" || fail "tail: $(cat "$out" "$err")"
+    grep -q '^free 0, error 87' "$out" || fail "freeing a block with a damaged fill: $(cat "$out")"
+    has 'heap corruption (debug-heap fill pattern overwritten) in heap 0x[0-9a-f]*: block 0x[0-9a-f]*, 13 bytes' tail
+    frame_after '  detected at:' free_block
+
+    # A double free ends a 64-bit process with STATUS_HEAP_CORRUPTION and fails the call
+    # in a 32-bit one, as Windows does; on the page heap and on the ordinary one.
+    for c in page stacks; do
+        "$LFHEAP_WINE" run --check=$c "$prog" double > "$out" 2> "$err"
+        rc=$?
+        if [ "$arch" = x86_64 ]; then [ $rc = 116 ] || fail "double free ($c): exit $rc: $(cat "$out" "$err")"
+        else grep -q '^second free 0, error 87' "$out" || fail "double free ($c): $(cat "$out" "$err")"; fi
+        has 'heap corruption (double free) in heap 0x[0-9a-f]*: block 0x[0-9a-f]*, 48 bytes' "double free ($c)"
+        frame_after '  detected at:' free_block
+        frame_after '  allocated at:' alloc_block
+        frame_after '  freed at:' free_block
+    done
+
+    # The program's section of the leak report: its two leaking stacks, largest first,
+    # and the mingw-w64 runtime's own start-up blocks; not the block it freed.
+    "$LFHEAP_WINE" run --check=leaks "$prog" leaks > "$out" 2> "$err" || fail "leaks: $(cat "$out" "$err")"
+    sed -n "/leak report for checks.exe/,/not from the program's code/p" "$err" | sed 's/^lfheap\[[^]]*\]: //' > "$out"
+    grep -A2 '^1 block, 100 bytes, in the process heap' "$out" | grep -q '(leak_one+0x' || fail "leak_one's block: $(cat "$out")"
+    grep -A2 '^3 blocks, 72 bytes, in the process heap' "$out" | grep -q '(leak_three+0x' || fail "leak_three's blocks: $(cat "$out")"
+    [ "$(grep -n '^1 block, 100 bytes' "$out" | cut -d: -f1)" -lt "$(grep -n '^3 blocks, 72 bytes' "$out" | cut -d: -f1)" ] ||
+        fail "not largest first: $(cat "$out")"
+    grep -q '^1 block, 64 bytes' "$out" && fail "the freed 64-byte block is listed: $(cat "$out")"
+    # Other programs of the session are not checked.
+    LFHEAP_CHECK=leaks LFHEAP_CHECK_PROGRAM=other.exe "$LFHEAP_WINE" run "$prog" leaks > "$out" 2> "$err"
+    grep -q 'leak report' "$err" && fail "a program not named in LFHEAP_CHECK_PROGRAM was checked"
+
+    # The Windows way: GlobalFlag 0x02000000 alone is the full page heap.
+    key='HKLM\Software\Microsoft\Windows NT\CurrentVersion\Image File Execution Options\checks.exe'
+    wine reg add "$key" /v GlobalFlag /t REG_DWORD /d 0x02000000 /f > /dev/null 2>&1 || fail "cannot set GlobalFlag"
+    "$LFHEAP_WINE" run "$prog" layout > "$out" 2> "$err"
+    rc=$?
+    wine reg delete "$key" /f > /dev/null 2>&1
+    [ $rc = 0 ] && grep -q '^layout: 0 failures' "$out" || fail "page heap layout: $(cat "$out" "$err")"
+
+    # install --check --app: the program's LfheapCheck, gone again with uninstall.
+    "$LFHEAP_WINE" install --app checks.exe --check=page,leaks > "$out" 2>&1 || fail "install --check: $(cat "$out")"
+    wine "$prog" overrun > "$out" 2> "$err"
+    has 'page heap: write to' "install --check"
+    has 'leak report for checks.exe' "install --check"
+    "$LFHEAP_WINE" uninstall > "$out" 2>&1 || fail "uninstall: $(cat "$out")"
+    wine reg query "$key" /v LfheapCheck > /dev/null 2>&1 && fail "uninstall left LfheapCheck"
+    wineserver -k
+    pass "page heap, stacks and leak report under the swap-in ($arch)"
+    ;;
+
 # install, then uninstall, for the prefix and for one program; nothing may stay behind.
 install)
     use_prefix "install-$arch"
