@@ -241,7 +241,7 @@ void heap_destroy(struct heap *h)
 
 /* LFHEAP_CHECK's words (or the program's LfheapCheck value): page (the full page heap),
  * normal (the normal page heap), stacks, leaks; every one but stacks records stacks. */
-static uint32_t checks_from_words(const char *w)
+uint32_t checks_parse(const char *w)
 {
     static const struct { const char *word; uint32_t checks; } words[] = {
         { "page", CHECK_PAGE_FULL | CHECK_STACKS }, { "normal", CHECK_PAGE_NORMAL | CHECK_STACKS },
@@ -294,11 +294,19 @@ static void checks_init(void)
     }
     if (gf & FLG_USER_STACK_TRACE_DB_) c |= CHECK_STACKS;
     if (os_getenv("LFHEAP_CHECK", buf, sizeof buf) > 0 ? program_is_checked() : os_program_setting("LfheapCheck", buf, sizeof buf) > 0)
-        c |= checks_from_words(buf);
+        c |= checks_parse(buf);
+    if (os_getenv("LFHEAP_LEAKS", buf, sizeof buf) > 0 && buf[0] != '0' && program_is_checked())
+        c |= checks_parse("leaks");
+    checks_start(c);
+}
+
+/* Heaps created from now on get checks c (at start-up; the native tests call it again). */
+void checks_start(uint32_t c)
+{
     if (c & CHECK_PAGE_FULL) c &= ~CHECK_PAGE_NORMAL;
-    if ((c & CHECK_STACKS) && !trace_init()) c &= ~(CHECK_STACKS | CHECK_LEAKS);
-    if (c & CHECK_PAGE_FULL) os_on_fault(pageheap_fault);
-    if (c & CHECK_LEAKS) os_at_exit(trace_leak_report);
+    if ((c & CHECK_STACKS) && !trace_ready() && !trace_init()) c &= ~(CHECK_STACKS | CHECK_LEAKS);
+    if ((c & CHECK_PAGE_FULL) && !(lfheap_checks & CHECK_PAGE_FULL)) os_on_fault(pageheap_fault);
+    if ((c & CHECK_LEAKS) && !(lfheap_checks & CHECK_LEAKS)) os_at_exit(trace_leak_report);
     lfheap_checks = c;
 }
 

@@ -101,6 +101,7 @@ void   pageheap_fault(const void *addr, int write, const void *pc);   /* os_on_f
 /* trace.c — allocation stacks and the leak report; its own lock, inside the heap lock. */
 struct out;
 int    trace_init(void);                       /* 0: no memory for the tables */
+int    trace_ready(void);
 void   trace_alloc(struct heap *h, const void *p, size_t size);
 void   trace_free(const void *p);
 void   trace_resize(const void *p, size_t size);
@@ -110,6 +111,8 @@ int    trace_put_block(struct out *o, const void *p);   /* its stacks; 0 when no
 void   trace_put_here(struct out *o, const char *what); /* the current stack */
 void   trace_leak_report(void);
 extern uint32_t lfheap_checks;                 /* CHECK_* of this process */
+uint32_t checks_parse(const char *words);      /* heap.c: "page,stacks,..." -> CHECK_* */
+void   checks_start(uint32_t checks);          /* for heaps created from now on */
 
 /* lfh.c — size classes and subsegments. */
 extern uint32_t class_block[NCLASSES];          /* slot bytes per class */

@@ -234,17 +234,32 @@ uint32_t os_global_flags(void)
 }
 
 /* ---- the debugging heap's view of the program ------------------------------------------
- * Natively lfheap is linked into the program, so its own frames are told apart by name:
- * the frames up to the last lfh_* entry point are dropped (names need -rdynamic; without
- * them every frame is kept). */
+ * Natively lfheap is linked into the program, so its own frames are told apart by name
+ * (names need -rdynamic; without them every frame is kept): the frames up to the last one
+ * in a function of the core's (its external names' prefixes), and the nameless ones right
+ * after it (the core's static functions, such as the entry points' slow paths; a caller's
+ * static function called straight into lfheap goes with them). */
+static int core_function(const char *name)
+{
+    static const char *const prefixes[] = { "lfh_", "lfheap_", "heap_", "backend_", "block_", "checks_", "debug_",
+        "large_", "os_", "out_", "pageheap_", "pagemap_", "registry_", "segment_", "stats_", "subseg_", "sys_",
+        "tc_", "tcache_", "trace_", "walk_" };
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (!strncmp(name, prefixes[i], strlen(prefixes[i]))) return 1;
+    return 0;
+}
+
 unsigned os_stack_trace(void **frames, unsigned max)
 {
     void *all[64];
+    const char *name[64];
     int n = backtrace(all, 64), from = 0;
-    for (int i = 0; i < n && i < 16; i++) {
+    for (int i = 0; i < n; i++) {
         Dl_info info;
-        if (dladdr(all[i], &info) && info.dli_sname && !strncmp(info.dli_sname, "lfh_", 4)) from = i + 1;
+        name[i] = dladdr(all[i], &info) ? info.dli_sname : NULL;
+        if (i < 16 && name[i] && core_function(name[i])) from = i + 1;
     }
+    while (from && from < n && !name[from]) from++;
     unsigned k = 0;
     for (int i = from; i < n && k < max; i++) frames[k++] = all[i];
     return k;

@@ -5,7 +5,7 @@ define pe_arch
 $(1)_OBJS = $$(PE_SRCS:dll/%.c=build/$(1)/%.o)
 build/$(1)/%.o: $$(srcdir)/dll/%.c $$(PE_HDRS)
 	@mkdir -p $$(@D)
-	$$(AM_V_CC)$(2) $$(PE_CFLAGS) -c -o $$@ $$<
+	$$(AM_V_CC)$(2) $$(PE_CFLAGS) $$(PE_CFLAGS_$(1)) -c -o $$@ $$<
 build/$(1)/%.def: $$(srcdir)/spec/%.spec
 	@mkdir -p $$(@D)
 	$$(AM_V_GEN)$$(WINEBUILD) --def -b $(4) -E $$< -o $$@
@@ -35,10 +35,11 @@ build/$(1)/tests/sysinfo-win10.exe: $$(srcdir)/tests/wine/sysinfo.c $$(srcdir)/t
 	@mkdir -p $$(@D)
 	$$(AM_V_GEN)$(7) -I$$(srcdir)/tests/wine $$(srcdir)/tests/wine/sysinfo-win10.rc -O coff -o build/$(1)/tests/sysinfo-win10.res.o
 	$$(AM_V_CC)$(2) -O2 -Wall -o $$@ $$< build/$(1)/tests/sysinfo-win10.res.o -lpsapi
-# Each bug in a function of its own, as the report names them: no inlining, no tail calls.
+# Each bug in a function of its own, as the report names them: no inlining, no tail calls;
+# frame pointers, which i386 stack traces follow (PE_CFLAGS_i386).
 build/$(1)/tests/checks.exe: $$(srcdir)/tests/wine/checks.c
 	@mkdir -p $$(@D)
-	$$(AM_V_CC)$(2) -O1 -fno-inline -fno-optimize-sibling-calls -Wall -o $$@ $$<
+	$$(AM_V_CC)$(2) -O1 -fno-inline -fno-optimize-sibling-calls -fno-omit-frame-pointer -Wall -o $$@ $$<
 build/$(1)/tests/stress.exe: $$(srcdir)/tests/stress.c
 	@mkdir -p $$(@D)
 	$$(AM_V_CC)$(2) -O2 -Wall -o $$@ $$<

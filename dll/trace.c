@@ -64,6 +64,8 @@ int trace_init(void)
     return 1;
 }
 
+int trace_ready(void) { return db != NULL; }
+
 static uint32_t ptr_bucket(const void *p)
 {
     uint64_t x = (uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15ull;

@@ -18,7 +18,7 @@ int main(void)
 {
     Suite *suites[] = { suite_classes(), suite_segment(), suite_large(), suite_realloc(), suite_walk(),
                         suite_validate(), suite_api(), suite_lock(), suite_model(), suite_debug(),
-                        suite_corruption(), suite_faults() };
+                        suite_corruption(), suite_faults(), suite_checks() };
     SRunner *sr = srunner_create(suites[0]);
     for (size_t i = 1; i < sizeof suites / sizeof *suites; i++) srunner_add_suite(sr, suites[i]);
     srunner_run_all(sr, CK_NORMAL);

@@ -78,6 +78,7 @@ extern volatile uint32_t raised_status;
 void catch_raises(void);
 
 Suite *suite_classes(void);
+Suite *suite_checks(void);
 Suite *suite_segment(void);
 Suite *suite_large(void);
 Suite *suite_realloc(void);
