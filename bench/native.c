@@ -13,15 +13,21 @@
 #include "workloads.h"
 
 #ifdef BENCH_LFHEAP
+/* Natively GetProcessHeap is the stand-in for ntdll's heap: every heap here is one of
+ * lfheap's own, the "process heap" too. */
 #include "lfheap.h"
-static void *heap;
+static void *heap, *heaps[BENCH_HEAPS];
 static void *b_alloc(size_t n) { return lfh_HeapAlloc(heap, 0, n); }
 static void b_free(void *p) { lfh_HeapFree(heap, 0, p); }
 static void *b_realloc(void *p, size_t n) { return p ? lfh_HeapReAlloc(heap, 0, p, n) : lfh_HeapAlloc(heap, 0, n); }
-struct allocator A = { b_alloc, b_free, b_realloc };
+static void *b_heap_alloc(int k, size_t n) { return lfh_HeapAlloc(heaps[k], 0, n); }
+static void b_heap_free(int k, void *p) { lfh_HeapFree(heaps[k], 0, p); }
+struct allocator A = { b_alloc, b_free, b_realloc, b_heap_alloc, b_heap_free };
 #else
 static void b_free(void *p) { free(p); }
-struct allocator A = { malloc, b_free, realloc };
+static void *b_heap_alloc(int k, size_t n) { (void)k; return malloc(n); }
+static void b_heap_free(int k, void *p) { (void)k; free(p); }
+struct allocator A = { malloc, b_free, realloc, b_heap_alloc, b_heap_free };
 #endif
 
 double bench_now(void)
@@ -73,6 +79,7 @@ int main(int argc, char **argv)
     long scale = argc > 3 ? atol(argv[3]) : 1;
 #ifdef BENCH_LFHEAP
     heap = lfh_HeapCreate(0, 0, 0);
+    for (int k = 0; k < BENCH_HEAPS; k++) heaps[k] = lfh_HeapCreate(k == BENCH_NOSYNC_HEAP ? 0x1 : 0, 0, 0);
 #endif
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

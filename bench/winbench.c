@@ -15,7 +15,10 @@ static HANDLE heap;
 static void *b_alloc(size_t n) { return HeapAlloc(heap, 0, n); }
 static void b_free(void *p) { if (p) HeapFree(heap, 0, p); }
 static void *b_realloc(void *p, size_t n) { return p ? HeapReAlloc(heap, 0, p, n) : HeapAlloc(heap, 0, n); }
-struct allocator A = { b_alloc, b_free, b_realloc };
+static HANDLE heaps[BENCH_HEAPS];
+static void *b_heap_alloc(int k, size_t n) { return HeapAlloc(heaps[k], 0, n); }
+static void b_heap_free(int k, void *p) { HeapFree(heaps[k], 0, p); }
+struct allocator A = { b_alloc, b_free, b_realloc, b_heap_alloc, b_heap_free };
 
 /* "local": LocalAlloc(LMEM_FIXED) and LocalFree. */
 static void *l_alloc(size_t n) { return LocalAlloc(LMEM_FIXED, n); }
@@ -94,8 +97,10 @@ int main(int argc, char **argv)
     int threads = w->threads ? w->threads : atoi(argv[2]);
     long scale = atol(argv[3]);
     heap = strcmp(argv[4], "private") ? GetProcessHeap() : HeapCreate(0, 0, 0);
-    if (!strcmp(argv[4], "local")) A = (struct allocator){ l_alloc, l_free, l_realloc };
-    if (!strcmp(argv[4], "moveable")) A = (struct allocator){ m_alloc, m_free, m_realloc };
+    heaps[BENCH_PROCESS_HEAP] = GetProcessHeap();
+    for (int k = 1; k < BENCH_HEAPS; k++) heaps[k] = HeapCreate(k == BENCH_NOSYNC_HEAP ? HEAP_NO_SERIALIZE : 0, 0, 0);
+    if (!strcmp(argv[4], "local")) A = (struct allocator){ l_alloc, l_free, l_realloc, b_heap_alloc, b_heap_free };
+    if (!strcmp(argv[4], "moveable")) A = (struct allocator){ m_alloc, m_free, m_realloc, b_heap_alloc, b_heap_free };
     PROCESS_MEMORY_COUNTERS pmc;
     GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof pmc);
     baseline = pmc.WorkingSetSize;

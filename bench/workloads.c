@@ -329,6 +329,62 @@ static double frag(int threads, long scale)
     return timed(threads, frag_fn, &j);
 }
 
+/* ---- several heaps, as real programs use them ------------------------------------------
+ * alt-N: alloc+free pairs of 32 bytes, each on the next of N private heaps in turn (any
+ * program with a few DLLs that make their own heaps); msvcrt: Wine's msvcrt makes a
+ * private heap for malloc while the program's and Wine's own DLLs use the process heap,
+ * so a 48-byte malloc and a 24-byte process-heap block are taken and freed interleaved;
+ * nosync: pairs on a HEAP_NO_SERIALIZE heap. */
+struct heaps_job { long iters; int first, n; };
+
+static void alternate(int id, void *arg)
+{
+    struct heaps_job *j = arg;
+    (void)id;
+    for (long i = 0; i < j->iters; i++) {
+        int k = j->first + (int)(i % j->n);
+        void *p = A.heap_alloc(k, 32);
+        touch(p, 32);
+        A.heap_free(k, p);
+    }
+}
+
+static double alt_heaps(int n, long scale)
+{
+    struct heaps_job j = { 8000000 / scale, 1, n };
+    return timed(1, alternate, &j);
+}
+static double alt_2(int threads, long scale) { (void)threads; return alt_heaps(2, scale); }
+static double alt_4(int threads, long scale) { (void)threads; return alt_heaps(4, scale); }
+static double alt_16(int threads, long scale) { (void)threads; return alt_heaps(16, scale); }
+
+static void msvcrt_fn(int id, void *arg)
+{
+    struct job *j = arg;
+    (void)id;
+    for (long i = 0; i < j->iters; i++) {
+        void *crt = A.heap_alloc(1, 48);
+        void *sys = A.heap_alloc(BENCH_PROCESS_HEAP, 24);
+        touch(crt, 48);
+        touch(sys, 24);
+        A.heap_free(BENCH_PROCESS_HEAP, sys);
+        A.heap_free(1, crt);
+    }
+}
+
+static double msvcrt(int threads, long scale)
+{
+    struct job j = { 4000000 / scale, 0, threads };
+    return timed(threads, msvcrt_fn, &j);
+}
+
+static double nosync(int threads, long scale)
+{
+    struct heaps_job j = { 8000000 / scale, BENCH_NOSYNC_HEAP, 1 };
+    (void)threads;
+    return timed(1, alternate, &j);
+}
+
 const struct workload workloads[] = {
     { "pair-small", 1, "alloc+free of 32 bytes", pair_small },
     { "pair-small-2t", 2, "alloc+free of 32 bytes, two threads on one heap", pair_small },
@@ -341,6 +397,11 @@ const struct workload workloads[] = {
     { "realloc", 0, "256 buffers grown by realloc to 256 KB", realloc_growth },
     { "large", 0, "blocks of 64 KB-8 MB, every page touched", large },
     { "frag", 1, "400k small objects, 90% freed, then 40k of 1-8 KB", frag },
+    { "alt-2", 1, "alloc+free of 32 bytes, on 2 heaps in turn", alt_2 },
+    { "alt-4", 1, "alloc+free of 32 bytes, on 4 heaps in turn", alt_4 },
+    { "alt-16", 1, "alloc+free of 32 bytes, on 16 heaps in turn", alt_16 },
+    { "msvcrt", 0, "a malloc heap's and the process heap's blocks interleaved", msvcrt },
+    { "nosync", 1, "alloc+free of 32 bytes on a HEAP_NO_SERIALIZE heap", nosync },
     { NULL, 0, NULL, NULL },
 };
 

@@ -9,10 +9,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Heap k of BENCH_HEAPS (BENCH_PROCESS_HEAP: the process heap, or what stands for it;
+ * BENCH_NOSYNC_HEAP: one made with HEAP_NO_SERIALIZE); malloc has one heap for all. */
+#define BENCH_HEAPS 18
+#define BENCH_PROCESS_HEAP 0
+#define BENCH_NOSYNC_HEAP 17
+
 struct allocator {
     void *(*alloc)(size_t n);
     void (*free)(void *p);
     void *(*realloc)(void *p, size_t n);
+    void *(*heap_alloc)(int k, size_t n);
+    void (*heap_free)(int k, void *p);
 };
 
 /* What a driver provides. */

@@ -2,7 +2,7 @@
  * Thread caches: the lock-free half of the LFH.
  *
  * Each thread keeps, for each of up to TC_HEAPS heaps, an array of free slots per class
- * (struct tc_heap). An allocation pops from the array and a free pushes onto it; no
+ * (struct tc_heap), and a map from the handles it used to those entries (tcache.h). An allocation pops from the array and a free pushes onto it; no
  * atomic instruction and no lock is involved. An empty array is refilled with half its
  * capacity from the subsegments (lfh_take), a full one gives its older half back
  * (lfh_give). Arrays rather than lists threaded through free blocks: a write through a
@@ -69,14 +69,23 @@ static void bin_flush(struct tc_heap *e, unsigned c, unsigned n)
     b->count -= n;
 }
 
-/* Everything back to the heap, statistics into its totals; registry lock held. */
-/* e becomes the thread's current entry; the remembered handle named the previous one. */
-static struct tc_heap *make_current(struct tcache *tc, struct tc_heap *e)
+/* e is about to serve another heap: no handle may lead to it any more. */
+static void map_forget(struct tcache *tc, const struct tc_heap *e)
 {
-    tc->handle = NULL;
-    return tc->last = e;
+    for (unsigned i = 0; i < TC_MAP; i++)
+        if (tc->map[i].e == e) tc->map[i] = (struct tc_map){ NULL, NULL };
 }
 
+void tcache_remember_slow(struct tcache *tc, const void *handle, uint64_t epoch)
+{
+    if (tc->epoch != epoch) {   /* a heap was destroyed: every older mapping may name it */
+        memset(tc->map, 0, sizeof tc->map);
+        tc->epoch = epoch;
+    }
+    *tc_map_slot(tc, handle) = (struct tc_map){ handle, tc->last };
+}
+
+/* Everything back to the heap, statistics into its totals; registry lock held. */
 static void entry_retire(struct tc_heap *e)
 {
     struct lfh *l = atomic_load_explicit(&e->heap->lfh, memory_order_acquire);
@@ -103,8 +112,11 @@ struct tc_heap *tc_get_slow(struct heap *h)
         struct tc_heap *e = tc->heaps[i];
         if (!e) { if (empty == TC_HEAPS) empty = i; continue; }
         if (e->heap == h) {
-            if (e->id != h->id) entry_reset(e, h);   /* a destroyed heap's leftovers */
-            return make_current(tc, e);
+            if (e->id != h->id) {   /* a destroyed heap's leftovers */
+                map_forget(tc, e);
+                entry_reset(e, h);
+            }
+            return tc->last = e;
         }
     }
     struct tc_heap *e;
@@ -117,9 +129,10 @@ struct tc_heap *tc_get_slow(struct heap *h)
         registry_lock();
         if (heap_is_live(e->heap, e->id)) entry_retire(e);
         registry_unlock();
+        map_forget(tc, e);
     }
     entry_reset(e, h);
-    return make_current(tc, e);
+    return tc->last = e;
 }
 
 /* Everything the fast path in tcache.h does not handle: no cache yet, an empty bin, a

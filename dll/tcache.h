@@ -8,7 +8,8 @@
 
 #include "heap.h"
 
-#define TC_HEAPS 8
+#define TC_HEAPS 16
+#define TC_MAP 32               /* handle map slots, a power of two */
 #define TC_CAP_BYTES 65536u
 #define TC_CAP_MIN 8u
 #define TC_CAP_MAX 128u
@@ -26,12 +27,20 @@ struct tc_heap {
     void *slot[];
 };
 
-/* `handle` is the handle the caller last used for `last`'s heap, good while `epoch` is
- * heap_epoch (HeapDestroy changes it): the API's fast path needs no other lookup. */
+/* The handle map: for the handles this thread used, the entry of each one's heap,
+ * direct-mapped by the handle's 64 KB granule (heaps are reserved on 64 KB boundaries),
+ * all good while `epoch` is heap_epoch (HeapDestroy changes it, and the whole map is then
+ * dropped). The API's fast path is one map probe, whatever number of heaps a thread
+ * alternates between. `last` is the entry the slow paths used last. */
+struct tc_map {
+    const void *handle;
+    struct tc_heap *e;
+};
+
 struct tcache {
-    struct tc_heap *last;
-    void *handle;
     uint64_t epoch;
+    struct tc_map map[TC_MAP];
+    struct tc_heap *last;
     struct tc_heap *heaps[TC_HEAPS];
     unsigned victim;
     struct tcache *next, *prev;    /* all live caches, under the registry lock */
@@ -106,25 +115,30 @@ static inline void tcache_free(struct heap *h, void *p, const struct block_info 
     tcache_free_to(h, tc_current(h), p, b);
 }
 
-/* The heap behind a handle, straight from the thread's cache when it was the last one
- * this thread used and no heap was destroyed since; else NULL. */
+static inline struct tc_map *tc_map_slot(struct tcache *tc, const void *handle)
+{
+    return &tc->map[((uintptr_t)handle >> 16) & (TC_MAP - 1)];
+}
+
+/* The thread's cache entry for a handle it used before, when no heap was destroyed
+ * since; else NULL. */
 static inline struct tc_heap *tcache_for_handle(const void *handle)
 {
     struct tcache *tc = os_tls_get();
-    if (OS_LIKELY(tc && tc->handle == handle &&
-                  tc->epoch == atomic_load_explicit(&heap_epoch, memory_order_relaxed)))
-        return tc->last;
+    if (OS_LIKELY(tc != NULL)) {
+        const struct tc_map *m = tc_map_slot(tc, handle);
+        if (OS_LIKELY(m->handle == handle && tc->epoch == atomic_load_explicit(&heap_epoch, memory_order_relaxed)))
+            return m->e;
+    }
     return NULL;
 }
 
 /* After the slow path resolved handle to h (with heap_epoch read before it did). */
+void tcache_remember_slow(struct tcache *tc, const void *handle, uint64_t epoch);
 static inline void tcache_remember(const void *handle, const struct heap *h, uint64_t epoch)
 {
     struct tcache *tc = os_tls_get();
-    if (tc && tc->last && tc->last->heap == h && tc->last->id == h->id) {
-        tc->handle = (void *)handle;
-        tc->epoch = epoch;
-    }
+    if (tc && tc->last && tc->last->heap == h && tc->last->id == h->id) tcache_remember_slow(tc, handle, epoch);
 }
 
 #endif
