@@ -24,6 +24,8 @@ static enum { POLICY_WINDOWS, POLICY_FAIL, POLICY_TERMINATE } corruption_policy;
 int stats_enabled;
 uint32_t lfheap_checks;
 
+_Static_assert(sizeof(struct heap) <= HEAP_HEADER_SIZE, "struct heap fits in the first segment's header area");
+
 /* ---- registry ------------------------------------------------------------------------ */
 void registry_lock(void) { os_lock_acquire(&registry); }
 void registry_unlock(void) { os_lock_release(&registry); }

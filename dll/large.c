@@ -10,9 +10,13 @@
  *
  * Freed reservations are kept in a small cache per heap (LARGE_CACHE_SLOTS, up to
  * LARGE_CACHE_BYTES) instead of being released: under Wine a page faulted in again
- * costs microseconds. A reused reservation is zeroed first, so a large block always
- * looks fresh from the system, as programs expect of Windows; it is out of the page map
- * and out of the walk while cached, and HeapDestroy releases the cache.
+ * costs microseconds. A reservation cached for LARGE_CACHE_MS without being taken again
+ * is decommitted down to its header page (mimalloc's purge delay): a program cycling
+ * through big buffers keeps them resident, one that gave a buffer back does not keep
+ * paying for it in memory. A reused reservation is zeroed first (what is still
+ * committed of it; decommitted pages come back zero), so a large block always looks
+ * fresh from the system, as programs expect of Windows; it is out of the page map and
+ * out of the walk while cached, and HeapDestroy releases the cache.
  */
 #include "heap.h"
 
@@ -42,6 +46,26 @@ struct large *large_of(const struct heap *h, const void *p)
     return (const char *)p == large_user(l) ? l : NULL;
 }
 
+#define LARGE_CACHE_MS 20u
+
+static char *header_page_end(const struct large *l) { return (char *)round_up((uintptr_t)large_user(l), OS_PAGE); }
+
+/* Decommit the cached reservations that have waited LARGE_CACHE_MS (heap lock held).
+ * Times are kept mod 2^16 ms (struct heap must fit its 1 KB header area on x86): after
+ * a wrap an old entry can look fresh for LARGE_CACHE_MS, which only delays its purge. */
+static void cache_purge(struct heap *h)
+{
+    uint16_t now = (uint16_t)os_ticks_ms();
+    for (int i = 0; i < LARGE_CACHE_SLOTS; i++) {
+        struct large *c = h->large_cache[i];
+        char *keep = c ? header_page_end(c) : NULL;
+        if (c && c->commit_end > keep && (uint16_t)(now - h->large_cache_time[i]) >= LARGE_CACHE_MS) {
+            os_decommit(keep, (size_t)(c->commit_end - keep));
+            c->commit_end = keep;
+        }
+    }
+}
+
 /* A cached reservation that fits `commit` bytes without wasting more than half of it. */
 static struct large *from_cache(struct heap *h, size_t commit)
 {
@@ -64,18 +88,20 @@ void *large_alloc(struct heap *h, size_t size)
 {
     if (size > SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY) return NULL;
     size_t commit = round_up(LARGE_HEADER_SIZE + size, OS_PAGE);
+    cache_purge(h);
     struct large *l = from_cache(h, commit);
     char *base;
     if (l) {
-        /* Its commit_end is where it was committed up to at least (a reused one may have
-         * more beyond, left as it was: committing again is harmless). */
+        /* Committed up to commit_end: zero that much, commit the rest, decommit what
+         * it has beyond the new size (it would stay resident, unseen). */
         base = (char *)l;
-        if (base + commit > l->commit_end &&
-            !os_commit(l->commit_end, (size_t)(base + commit - l->commit_end), h->flags & HEAP_CREATE_ENABLE_EXECUTE_)) {
+        char *was = l->commit_end, *end = base + commit;
+        if (end > was && !os_commit(was, (size_t)(end - was), h->flags & HEAP_CREATE_ENABLE_EXECUTE_)) {
             os_release(base, large_reserve(l));
             return NULL;
         }
-        memset(large_user(l), 0, commit - LARGE_HEADER_SIZE);   /* as fresh from the system */
+        if (was > end) os_decommit(end, (size_t)(was - end));
+        memset(large_user(l), 0, (size_t)((was < end ? was : end) - large_user(l)));   /* as fresh from the system */
     } else {
         size_t reserve = round_up(commit, OS_GRANULARITY);
         base = os_reserve(reserve);
@@ -113,7 +139,9 @@ void large_free(struct heap *h, struct large *l)
         for (int i = 0; i < LARGE_CACHE_SLOTS; i++)
             if (!h->large_cache[i]) {
                 h->large_cache[i] = l;
+                h->large_cache_time[i] = (uint16_t)os_ticks_ms();
                 h->large_cache_bytes += reserve;
+                cache_purge(h);
                 return;
             }
     os_release(l, reserve);

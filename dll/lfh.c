@@ -5,10 +5,13 @@
  * steps per power of two up to 16 KB, so a block wastes at most 12.5%. A class's slots
  * come from subsegments: back-end blocks (flagged BLOCK_SUBSEG, so the back end never
  * merges them) holding a struct subseg, nslots slots and a bitmap of free slots. The
- * first subsegment of a class is about 4 KB and each next one doubles, up to 256 KB.
+ * first subsegment of a class is about 4 KB and each next one doubles, up to 64 KB:
+ * bigger ones, mostly free but pinned by a few live slots, cost a program such as
+ * clang-format 11 MB of its peak (issue 12's memory half).
  *
  * A class keeps up to LFH_EMPTY_KEEP subsegments whose slots are all free, so that a
- * program cycling through a set of blocks does not return and refetch subsegments.
+ * program cycling through a set of blocks does not return and refetch subsegments; the
+ * rest go back to the back end, where other sizes can use their memory.
  *
  * Free slots are found through the bitmap rather than a list threaded through them, so
  * a write through a dangling pointer cannot redirect the allocator (Windows' LFH keeps a
@@ -23,7 +26,7 @@ uint8_t class_of_granules[LFH_MAX_BLOCK / 8 + 1];
 uint32_t nclasses;
 
 #define SUBSEG_FIRST_BYTES 4096u
-#define SUBSEG_MAX_BYTES   262144u
+#define SUBSEG_MAX_BYTES   65536u
 #define SUBSEG_MIN_SLOTS   4u
 #define SUBSEG_MAX_SLOTS   4096u
 #define LFH_EMPTY_KEEP     8u

@@ -88,6 +88,7 @@ uint32_t os_get_last_error(void);
 void     os_raise(uint32_t status);            /* HEAP_GENERATE_EXCEPTIONS */
 _Noreturn void os_terminate(uint32_t status);  /* fail-fast on heap corruption */
 uint64_t os_random(void);
+uint32_t os_ticks_ms(void);                    /* a millisecond clock (it wraps) */
 int      os_getenv(const char *name, char *buf, size_t size);  /* length, or -1 */
 void     os_write_stderr(const char *s, size_t n);
 uint32_t os_process_id(void);

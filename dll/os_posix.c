@@ -214,6 +214,13 @@ void os_write_stderr(const char *s, size_t n)
 
 void os_at_exit(void (*fn)(void)) { atexit(fn); }
 
+uint32_t os_ticks_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
 uint32_t os_process_id(void) { return (uint32_t)getpid(); }
 
 void os_process_name(char *buf, size_t size)

@@ -15,6 +15,7 @@ NTSTATUS WINAPI NtAllocateVirtualMemory(HANDLE, void **, ULONG_PTR, SIZE_T *, UL
 NTSTATUS WINAPI NtFreeVirtualMemory(HANDLE, void **, SIZE_T *, ULONG);
 NTSTATUS WINAPI NtTerminateProcess(HANDLE, NTSTATUS);
 NTSTATUS WINAPI NtQueryPerformanceCounter(LARGE_INTEGER *, LARGE_INTEGER *);
+ULONG WINAPI NtGetTickCount(void);
 NTSTATUS WINAPI NtQueryVirtualMemory(HANDLE, const void *, int, void *, SIZE_T, SIZE_T *);
 void WINAPI RtlInitializeSRWLock(void *);
 void WINAPI RtlAcquireSRWLockExclusive(void *);
@@ -211,6 +212,8 @@ void os_write_stderr(const char *s, size_t n)
 }
 
 void os_at_exit(void (*fn)(void)) { (void)fn; }
+
+uint32_t os_ticks_ms(void) { return NtGetTickCount(); }
 
 uint32_t os_process_id(void)   /* TEB->ClientId.UniqueProcess */
 {

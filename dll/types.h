@@ -260,6 +260,7 @@ struct heap {
     size_t next_segment_size;
     struct large *large_first, *large_last;
     struct large *large_cache[LARGE_CACHE_SLOTS];   /* freed reservations kept for reuse */
+    uint16_t large_cache_time[LARGE_CACHE_SLOTS];   /* os_ticks_ms() when each was freed, mod 2^16 */
     size_t large_cache_bytes;
     struct lfh *_Atomic lfh;          /* published once the front end exists */
     struct heap *reg_prev, *reg_next;  /* process-wide registry, creation order */

@@ -166,7 +166,10 @@ START_TEST(cross_thread_frees_come_back)
     pthread_create(&t, NULL, free_all, &x);
     pthread_join(t, NULL);
     ck_assert(lfh_HeapValidate(h, 0, NULL));
-    ck_assert_uint_le(class_state(h, 48)->nsubsegs, 8);
+    /* Empty subsegments beyond the 8 a class keeps went back to the back end; the only
+     * others hold the slots this thread's cache still has (up to 128, so 2 subsegments). */
+    ck_assert_uint_le(class_state(h, 48)->nempty, 8);
+    ck_assert_uint_le(class_state(h, 48)->nsubsegs - class_state(h, 48)->nempty, 2);
     struct lfh_heap_summary s = { .cb = sizeof s };
     ck_assert(lfh_HeapSummary(h, 0, &s));
     ck_assert_uint_eq(s.cbAllocated, 0);
