@@ -20,9 +20,6 @@
 #define HEAP_ENABLE_TERMINATION_ON_CORRUPTION 1
 #define HEAP_OPTIMIZE_RESOURCES 3
 #define HEAP_OPTIMIZE_RESOURCES_VERSION 1u
-#define COMPAT_STANDARD 0u
-#define COMPAT_LOOKASIDE 1u
-#define COMPAT_LFH 2u
 
 /* lfheap's heap for a handle (the process heap handle included), or NULL. */
 static inline struct heap *ours(void *handle)

@@ -85,7 +85,6 @@ static void put_corruption(struct out *o, enum heap_status st, const struct heap
 uint32_t heap_corruption_policy(struct heap *h, enum heap_status st, const void *p)
 {
     if (st == HS_NOT_OURS) return ERROR_INVALID_PARAMETER_;
-    h->corruptions++;
     int terminate = atomic_load(&terminate_on_corruption) || corruption_policy == POLICY_TERMINATE;
     if (corruption_policy == POLICY_WINDOWS && sizeof(void *) == 8 && st != HS_WRONG_HEAP && st != HS_BAD_PATTERN)
         terminate = 1;
@@ -323,7 +322,7 @@ static int init_slow(void)
     os_lock_init(&registry);
     lfh_init_classes();
     tcache_init();
-    os_tls_init();
+    os_tls_init(tcache_thread_exit);
     if (os_getenv("LFHEAP_CORRUPTION", buf, sizeof buf) > 0) {
         if (!memcmp(buf, "fail", 5)) corruption_policy = POLICY_FAIL;
         else if (!memcmp(buf, "terminate", 10)) corruption_policy = POLICY_TERMINATE;
@@ -341,8 +340,8 @@ static int init_slow(void)
         if (lfh_capable(process_heap)) {
             heap_lock(process_heap, 0);
             if (lfh_enable(process_heap)) {
-                for (unsigned c = 0; c < nclasses; c++) atomic_store(&process_heap->lfh_on[c], 1);
-                process_heap->compat = 2;
+                for (unsigned c = 0; c < NCLASSES; c++) atomic_store(&process_heap->lfh_on[c], 1);
+                process_heap->compat = COMPAT_LFH;
             }
             heap_unlock(process_heap, 0);
         }
@@ -367,7 +366,7 @@ static void count_for_lfh(struct heap *h, unsigned cls)
     if (!lfh_enable(h)) return;
     lfh_prime(h, cls);
     atomic_store_explicit(&h->lfh_on[cls], 1, memory_order_release);
-    h->compat = 2;
+    h->compat = COMPAT_LFH;
 }
 
 /* The bytes a back-end block carries past the caller's data, as Windows lays blocks out

@@ -117,7 +117,6 @@ void   checks_start(uint32_t checks);          /* for heaps created from now on 
 /* lfh.c — size classes and subsegments. */
 extern uint32_t class_block[NCLASSES];          /* slot bytes per class */
 extern uint8_t class_of_granules[LFH_MAX_BLOCK / 8 + 1];
-extern uint32_t nclasses;
 void   lfh_init_classes(void);
 static inline unsigned lfh_class_of(size_t n)   /* n <= lfh max request */
 {
@@ -144,7 +143,7 @@ static inline struct subseg *slot_subseg(const char *hdr, const struct block_inf
 static inline struct subseg *slot_tagged(const struct heap *h, const struct segment *s, const char *hdr,
                                          const struct block_info *b)
 {
-    if (OS_UNLIKELY(SLOT_CLASS(b->prev) >= nclasses)) return NULL;
+    if (OS_UNLIKELY(SLOT_CLASS(b->prev) >= NCLASSES)) return NULL;
     struct subseg *ss = slot_subseg(hdr, b);
     if (OS_UNLIKELY((const char *)ss < seg_first(s) || (const char *)ss > hdr ||
                     slot_prev(SLOT_CLASS(b->prev), ss, h->key) != b->prev))
@@ -166,6 +165,7 @@ static inline struct subseg *subseg_checked(const struct heap *h, const struct s
 /* tcache.c — per-thread caches in front of lfh.c (fast paths in tcache.h). */
 void   tcache_init(void);
 void   tcache_flush_heap(struct heap *h);       /* the calling thread's cache for h */
+void   tcache_thread_exit(void);                /* the calling thread's caches, back */
 uint64_t tcache_served(struct heap *h, unsigned cls);
 
 /* heap.c */
@@ -173,10 +173,6 @@ extern struct heap *process_heap;                /* serves the system's process 
 int    lfheap_ready(void);
 extern _Atomic uint64_t heap_epoch;     /* changes whenever a heap is destroyed */
 extern _Atomic int lfheap_init_state;   /* 2 once initialised */
-static inline int lfheap_initialised(void)
-{
-    return atomic_load_explicit(&lfheap_init_state, memory_order_acquire) == 2;
-}
 struct heap *heap_create(uint32_t options, size_t initial, size_t maximum);
 void   heap_destroy(struct heap *h);
 void   heap_release_cached(struct heap *h, int all);   /* HeapOptimizeResources */

@@ -23,7 +23,6 @@
 
 uint32_t class_block[NCLASSES];
 uint8_t class_of_granules[LFH_MAX_BLOCK / 8 + 1];
-uint32_t nclasses;
 
 #define SUBSEG_FIRST_BYTES 4096u
 #define SUBSEG_MAX_BYTES   65536u
@@ -37,7 +36,6 @@ void lfh_init_classes(void)
     for (uint32_t b = MIN_LFH_BLOCK; b <= 256; b += GRANULE) class_block[n++] = b;
     for (uint32_t base = 256; base < LFH_MAX_BLOCK; base *= 2)
         for (uint32_t k = 1; k <= 8; k++) class_block[n++] = base + k * (base / 8);
-    nclasses = n;
     unsigned c = 0;
     for (size_t g = 0; g <= LFH_MAX_BLOCK / GRANULE; g++) {
         while (class_block[c] < g * GRANULE) c++;
@@ -65,7 +63,7 @@ int lfh_enable(struct heap *h)
     if (!hdr) return 0;
     struct lfh *l = (struct lfh *)(hdr + BLOCK_HEADER_SIZE);
     memset(l, 0, sizeof *l);
-    for (unsigned c = 0; c < nclasses; c++) {
+    for (unsigned c = 0; c < NCLASSES; c++) {
         uint32_t slots = SUBSEG_FIRST_BYTES / class_block[c];
         os_lock_init(&l->cls[c].lock);
         l->cls[c].next_slots = slots < SUBSEG_MIN_SLOTS ? SUBSEG_MIN_SLOTS : slots;
@@ -230,7 +228,7 @@ void lfh_release_empty(struct heap *h)
 {
     struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
     if (!l) return;
-    for (unsigned cls = 0; cls < nclasses; cls++) {
+    for (unsigned cls = 0; cls < NCLASSES; cls++) {
         struct lfh_class *c = &l->cls[cls];
         struct subseg *empty[16];
         unsigned nempty;

@@ -60,7 +60,9 @@ unsigned long os_rlock_waits(void);
 
 /* ---- thread identity and the thread-cache pointer --------------------------------- */
 uint32_t os_thread_id(void);
-int   os_tls_init(void);             /* 0 when no slot could be had */
+/* 0 when no slot could be had. at_thread_exit runs as each thread that set a value ends
+ * (natively; the DLLs' DllMain calls the core at DLL_THREAD_DETACH itself). */
+int   os_tls_init(void (*at_thread_exit)(void));
 void  os_tls_set(void *value);       /* also arms the thread-exit callback natively */
 #ifdef _WIN32
 extern uint32_t os_tls_index;        /* below 64: read straight from TEB->TlsSlots */
@@ -80,7 +82,6 @@ static inline void *os_tls_get(void)
 extern _Thread_local void *os_tls_value;
 static inline void *os_tls_get(void) { return os_tls_value; }
 #endif
-void tcache_thread_exit(void);       /* implemented by the core, called by the OS layer */
 
 /* ---- errors, exceptions, process ---------------------------------------------------- */
 void     os_set_last_error(uint32_t win32_error);

@@ -25,6 +25,10 @@
 #include <sys/auxv.h>
 #include <ucontext.h>
 
+/* Windows' codes, as the stand-in for ntdll's heap and fail-fast give them. */
+#define ERROR_INVALID_PARAMETER 87u
+#define STATUS_HEAP_CORRUPTION 0xC0000374u
+
 _Static_assert(sizeof(os_lock) >= sizeof(pthread_mutex_t), "os_lock too small");
 _Static_assert(sizeof(os_rlock) >= sizeof(pthread_mutex_t), "os_rlock too small");
 
@@ -140,14 +144,19 @@ int os_rlock_try_enter(os_rlock *l) { return pthread_mutex_trylock((pthread_mute
 /* ---- threads --------------------------------------------------------------------------- */
 _Thread_local void *os_tls_value;
 static pthread_key_t exit_key;
+static void (*exit_fn)(void);
 
 static void thread_exit(void *unused)
 {
     (void)unused;
-    tcache_thread_exit();
+    exit_fn();
 }
 
-int os_tls_init(void) { return pthread_key_create(&exit_key, thread_exit) == 0; }
+int os_tls_init(void (*at_thread_exit)(void))
+{
+    exit_fn = at_thread_exit;
+    return pthread_key_create(&exit_key, thread_exit) == 0;
+}
 
 void os_tls_set(void *value)
 {
@@ -177,7 +186,7 @@ void os_raise(uint32_t status)
 void os_terminate(uint32_t status)
 {
     if (lfh_native_terminate_hook) lfh_native_terminate_hook(status);
-    _exit(status == 0xC0000374u ? 0x74 : 0x7f);
+    _exit(status == STATUS_HEAP_CORRUPTION ? 0x74 : 0x7f);
 }
 
 uint64_t os_random(void)
@@ -409,7 +418,7 @@ int sys_free(void *heap, uint32_t flags, void *p)
     int r = sys_has(p);
     if (r) sys_remove(p);
     pthread_mutex_unlock(&sys_mutex);
-    if (!r) { last_error = 87; return 0; }
+    if (!r) { last_error = ERROR_INVALID_PARAMETER; return 0; }
     free((char *)p - SYS_HDR);
     return 1;
 }
@@ -417,13 +426,13 @@ int sys_free(void *heap, uint32_t flags, void *p)
 size_t sys_size(void *heap, uint32_t flags, const void *p)
 {
     (void)flags;
-    if (!sys_owns(heap, p)) { last_error = 87; return (size_t)-1; }
+    if (!sys_owns(heap, p)) { last_error = ERROR_INVALID_PARAMETER; return (size_t)-1; }
     return sys_block_size(p);
 }
 
 void *sys_realloc(void *heap, uint32_t flags, void *p, size_t size)
 {
-    if (!sys_owns(heap, p)) { last_error = 87; return NULL; }
+    if (!sys_owns(heap, p)) { last_error = ERROR_INVALID_PARAMETER; return NULL; }
     size_t old = sys_block_size(p);
     if (flags & 0x10) {   /* in place only: succeed when not growing */
         if (size > old) { last_error = 8; return NULL; }
@@ -449,7 +458,7 @@ int sys_walk(void *heap, struct lfh_heap_entry *e)
     pthread_mutex_lock(&sys_mutex);
     size_t i = 0;
     if (e->lpData) {
-        if (!sys_has(e->lpData)) { pthread_mutex_unlock(&sys_mutex); return 87; }
+        if (!sys_has(e->lpData)) { pthread_mutex_unlock(&sys_mutex); return ERROR_INVALID_PARAMETER; }
         i = sys_slot(e->lpData) + 1;
     }
     while (i < sys_cap && !sys_set[i]) i++;
@@ -480,7 +489,7 @@ uint32_t sys_heaps(void **buf, uint32_t count)
 int sys_query_info(void *heap, int cls, void *info, size_t len, size_t *ret)
 {
     (void)heap; (void)cls; (void)info; (void)len; (void)ret;
-    return 87;
+    return ERROR_INVALID_PARAMETER;
 }
 
 int sys_set_info(void *heap, int cls, void *info, size_t len)

@@ -134,8 +134,9 @@ int os_rlock_try_enter(os_rlock *l) { return RtlTryEnterCriticalSection(l) != 0;
 /* ---- threads --------------------------------------------------------------------------- */
 uint32_t os_tls_index = TLS_OUT_OF_INDEXES;
 
-int os_tls_init(void)
+int os_tls_init(void (*at_thread_exit)(void))
 {
+    (void)at_thread_exit;   /* DllMain's DLL_THREAD_DETACH */
     os_tls_index = TlsAlloc();
     return os_tls_index != TLS_OUT_OF_INDEXES;
 }

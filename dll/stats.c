@@ -16,7 +16,7 @@ void stats_report(void)
     registry_lock();
     for (struct heap *h = registry_first(); h; h = h->reg_next) {
         uint64_t lfh = 0, backend = atomic_load(&h->backend_allocs), large = atomic_load(&h->large_allocs);
-        for (unsigned c = 0; h->lfh && c < nclasses; c++) lfh += tcache_served(h, c);
+        for (unsigned c = 0; h->lfh && c < NCLASSES; c++) lfh += tcache_served(h, c);
         total += lfh + backend + large;
         heaps++;
         out_line_start(&o);
@@ -35,7 +35,7 @@ void stats_report(void)
         if (!lfh) continue;
         out_line_start(&o);
         out_put(&o, "  by slot size:");
-        for (unsigned c = 0; c < nclasses; c++) {
+        for (unsigned c = 0; c < NCLASSES; c++) {
             uint64_t n = tcache_served(h, c);
             if (!n) continue;
             out_put(&o, " ");

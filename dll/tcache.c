@@ -40,7 +40,7 @@ static void meta_free(void *p, size_t bytes) { os_release(p, round_up(bytes, OS_
 void tcache_init(void)
 {
     uint32_t base = 0;
-    for (unsigned c = 0; c < nclasses; c++) {
+    for (unsigned c = 0; c < NCLASSES; c++) {
         uint32_t cap = TC_CAP_BYTES / class_block[c];
         cap = cap < TC_CAP_MIN ? TC_CAP_MIN : cap > TC_CAP_MAX ? TC_CAP_MAX : cap;
         bin_template[c].count = 0;
@@ -89,7 +89,7 @@ void tcache_remember_slow(struct tcache *tc, const void *handle, uint64_t epoch)
 static void entry_retire(struct tc_heap *e)
 {
     struct lfh *l = atomic_load_explicit(&e->heap->lfh, memory_order_acquire);
-    for (unsigned c = 0; c < nclasses; c++) {
+    for (unsigned c = 0; c < NCLASSES; c++) {
         bin_flush(e, c, e->bin[c].count);
         if (l) atomic_fetch_add_explicit(&l->cls[c].served, e->bin[c].served, memory_order_relaxed);
     }
@@ -189,7 +189,7 @@ void tcache_flush_heap(struct heap *h)
     for (unsigned i = 0; i < TC_HEAPS; i++) {
         struct tc_heap *e = tc->heaps[i];
         if (e && e->heap == h && e->id == h->id)
-            for (unsigned c = 0; c < nclasses; c++) bin_flush(e, c, e->bin[c].count);
+            for (unsigned c = 0; c < NCLASSES; c++) bin_flush(e, c, e->bin[c].count);
     }
 }
 

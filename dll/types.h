@@ -88,10 +88,17 @@
 #define MAX_BACKEND_GRANULES 0xFFFFu
 #define FREE_CHUNK_GRANULES 0xFFF0u    /* longer free runs are kept as several blocks */
 
+/* HeapCompatibilityInformation's values: 1 (look-aside lists) is gone since Vista. */
+#define COMPAT_STANDARD     0u
+#define COMPAT_LFH          2u
 #define LFH_MAX_BLOCK       16384u        /* Windows' LFH serves up to 16 KB */
 #define LFH_ACTIVATION      18u           /* the 18th allocation of a class turns it on */
-#define NCLASSES            80u
 #define MIN_LFH_BLOCK       16u
+/* lfh.c's classes: every granule from MIN_LFH_BLOCK to 256 bytes, then eight per doubling
+ * up to LFH_MAX_BLOCK (6 doublings): 64 on x64, 79 on x86. */
+#define LFH_DOUBLINGS       6u
+#define NCLASSES            ((256u - MIN_LFH_BLOCK) / GRANULE + 1 + 8u * LFH_DOUBLINGS)
+_Static_assert((256u << LFH_DOUBLINGS) == LFH_MAX_BLOCK, "LFH_DOUBLINGS doublings of 256 bytes reach LFH_MAX_BLOCK");
 
 #define HEAP_SIGNATURE      0xFFEEFFEEu
 #define SUBSEG_SIGNATURE    0xF0E0D0C0u   /* Windows' UserBlocks signature */
@@ -271,7 +278,6 @@ struct heap {
     _Atomic uint8_t lfh_on[NCLASSES];  /* class served by the front end */
     _Atomic uint64_t backend_allocs, large_allocs;
     uint32_t is_process_heap;
-    uint32_t corruptions;
     uint32_t checks;                 /* CHECK_* of this heap */
     uint32_t ph_quarantined;         /* page heap: freed blocks kept inaccessible */
     struct ph_chunk *ph_first, *ph_last;          /* page heap: chunks, creation order */

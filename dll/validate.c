@@ -13,7 +13,7 @@
 static int subseg_ok(struct heap *h, const struct subseg *ss)
 {
     struct lfh *l = atomic_load_explicit(&h->lfh, memory_order_acquire);
-    if (!l || ss->signature != (SUBSEG_SIGNATURE ^ (uint32_t)h->key) || ss->cls >= nclasses || !ss->nslots)
+    if (!l || ss->signature != (SUBSEG_SIGNATURE ^ (uint32_t)h->key) || ss->cls >= NCLASSES || !ss->nslots)
         return 0;
     os_lock_acquire(&l->cls[ss->cls].lock);
     int ok = 1;

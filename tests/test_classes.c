@@ -17,7 +17,7 @@ START_TEST(class_table_covers_every_size)
     size_t prev_block = 0;
     for (size_t n = 0; n <= lfh_max_request(); n++) {
         unsigned c = lfh_class_of(n);
-        REQUIRE((c) < (nclasses));
+        REQUIRE((c) < (NCLASSES));
         REQUIRE((class_block[c]) >= (n + BLOCK_HEADER_SIZE));   /* fits, header included */
         REQUIRE((class_block[c] % GRANULE) == (0));             /* 2P aligned slots */
         /* the smallest class that fits: at most 12.5% (or one granule) wasted */
@@ -27,7 +27,7 @@ START_TEST(class_table_covers_every_size)
         REQUIRE((class_block[c]) >= (prev_block));
         prev_block = class_block[c];
     }
-    ck_assert_uint_eq(class_block[nclasses - 1], LFH_MAX_BLOCK);   /* Windows' LFH stops at 16 KB */
+    ck_assert_uint_eq(class_block[NCLASSES - 1], LFH_MAX_BLOCK);   /* Windows' LFH stops at 16 KB */
 }
 END_TEST
 
