@@ -74,13 +74,12 @@ void *LFH_WINAPI lfh_HeapAlloc(void *handle, uint32_t flags, size_t size)
 {
     struct tc_heap *e = tcache_for_handle(handle);
     if (OS_LIKELY(e && size <= lfh_max_request() && !(flags & HEAP_BACKEND_FLAGS_))) {
-        struct heap *h = e->heap;
         unsigned cls = lfh_class_of(size);
         /* No lfh_on check: slots reach a thread's bin only once their class is on, and a
          * class never goes off again. */
-        void *p = tcache_pop(h, e, cls, size);
+        void *p = tcache_pop(e, cls, size);
         if (OS_LIKELY(p != NULL)) {
-            if ((flags | h->flags) & HEAP_ZERO_MEMORY_) memset(p, 0, size);
+            if ((flags | e->flags) & HEAP_ZERO_MEMORY_) memset(p, 0, size);
             return p;
         }
     }

@@ -42,10 +42,10 @@ static OS_INLINE int heap_free_lfh(struct heap *h, struct tc_heap *e, void *p)
         struct segment *s = (struct segment *)r;
         char *hdr = seg_block_header(s, p);
         if (OS_LIKELY(hdr != NULL)) {
-            uint64_t plain = block_load(hdr) ^ h->key;
+            uint64_t key = e ? e->key : h->key, plain = block_load(hdr) ^ key;
             struct block_info b = { (uint32_t)(plain & 0xffff), (uint32_t)(plain >> 16) & 0xff,
                                     (uint32_t)(plain >> 32) & 0xffff, (uint32_t)(plain >> 48) };
-            if (OS_LIKELY(!block_fold(plain) && b.flags == (BLOCK_BUSY | BLOCK_LFH) && slot_tagged(h, s, hdr, &b))) {
+            if (OS_LIKELY(!block_fold(plain) && b.flags == (BLOCK_BUSY | BLOCK_LFH) && slot_tagged(key, s, hdr, &b))) {
                 tcache_free_to(h, e ? e : tc_current(h), p, &b);
                 return 1;
             }

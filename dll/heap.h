@@ -140,13 +140,13 @@ static inline struct subseg *slot_subseg(const char *hdr, const struct block_inf
 
 /* The front end's free path: the slot's class is real, its subsegment lies in segment s,
  * and the tag matches that subsegment's address. */
-static inline struct subseg *slot_tagged(const struct heap *h, const struct segment *s, const char *hdr,
+static inline struct subseg *slot_tagged(uint64_t key, const struct segment *s, const char *hdr,
                                          const struct block_info *b)
 {
     if (OS_UNLIKELY(SLOT_CLASS(b->prev) >= NCLASSES)) return NULL;
     struct subseg *ss = slot_subseg(hdr, b);
     if (OS_UNLIKELY((const char *)ss < seg_first(s) || (const char *)ss > hdr ||
-                    slot_prev(SLOT_CLASS(b->prev), ss, h->key) != b->prev))
+                    slot_prev(SLOT_CLASS(b->prev), ss, key) != b->prev))
         return NULL;
     return ss;
 }
@@ -155,7 +155,7 @@ static inline struct subseg *slot_tagged(const struct heap *h, const struct segm
 static inline struct subseg *subseg_checked(const struct heap *h, const struct segment *s, const char *hdr,
                                             const struct block_info *b)
 {
-    struct subseg *ss = slot_tagged(h, s, hdr, b);
+    struct subseg *ss = slot_tagged(h->key, s, hdr, b);
     if (!ss || ss->signature != (SUBSEG_SIGNATURE ^ (uint32_t)h->key) || ss->cls != SLOT_CLASS(b->prev) ||
         b->size >= ss->nslots)
         return NULL;

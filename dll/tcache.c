@@ -55,6 +55,8 @@ static void entry_reset(struct tc_heap *e, struct heap *h)
 {
     e->heap = h;
     e->id = h->id;
+    e->key = h->key;
+    e->flags = h->flags;
     memcpy(e->bin, bin_template, sizeof e->bin);
 }
 
