@@ -5,9 +5,11 @@
  * steps per power of two up to 16 KB, so a block wastes at most 12.5%. A class's slots
  * come from subsegments: back-end blocks (flagged BLOCK_SUBSEG, so the back end never
  * merges them) holding a struct subseg, nslots slots and a bitmap of free slots. The
- * first subsegment of a class is about 4 KB and each next one doubles, up to 64 KB:
- * bigger ones, mostly free but pinned by a few live slots, cost a program such as
- * clang-format 11 MB of its peak (issue 12's memory half).
+ * first subsegment of a class is about 4 KB and each next one doubles, up to 64 KB for
+ * slots under 1 KB (bigger ones, mostly free but pinned by a few live slots, cost a
+ * program such as clang-format 11 MB of its peak) and 256 KB for bigger slots (64 KB
+ * would hold 14 of 4 KB, and a program cycling through batches of 4 KB buffers would
+ * take and give back subsegments all the time: 25% slower on churn-4k).
  *
  * A class keeps up to LFH_EMPTY_KEEP subsegments whose slots are all free, so that a
  * program cycling through a set of blocks does not return and refetch subsegments; the
@@ -26,6 +28,7 @@ uint8_t class_of_granules[LFH_MAX_BLOCK / 8 + 1];
 
 #define SUBSEG_FIRST_BYTES 4096u
 #define SUBSEG_MAX_BYTES   65536u
+#define SUBSEG_MAX_BYTES_BIG 262144u   /* for slots of 1 KB and more */
 #define SUBSEG_MIN_SLOTS   4u
 #define SUBSEG_MAX_SLOTS   4096u
 #define LFH_EMPTY_KEEP     8u
@@ -41,6 +44,11 @@ void lfh_init_classes(void)
         while (class_block[c] < g * GRANULE) c++;
         class_of_granules[g] = (uint8_t)c;
     }
+}
+
+static inline size_t subseg_max_bytes(unsigned cls)
+{
+    return class_block[cls] >= 1024 ? SUBSEG_MAX_BYTES_BIG : SUBSEG_MAX_BYTES;
 }
 
 static inline uint32_t subseg_key(const struct heap *h) { return SUBSEG_SIGNATURE ^ (uint32_t)h->key; }
@@ -148,7 +156,7 @@ unsigned lfh_take(struct heap *h, unsigned cls, void **out, unsigned want)
             if (!fresh) break;
             if (c->next_slots == slots) {
                 uint32_t next = slots * 2;
-                if ((size_t)next * class_block[cls] > SUBSEG_MAX_BYTES) next = slots;
+                if ((size_t)next * class_block[cls] > subseg_max_bytes(cls)) next = slots;
                 c->next_slots = next > SUBSEG_MAX_SLOTS ? SUBSEG_MAX_SLOTS : next;
             }
             c->nsubsegs++;
