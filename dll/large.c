@@ -53,9 +53,8 @@ static char *header_page_end(const struct large *l) { return (char *)round_up((u
 /* Decommit the cached reservations that have waited LARGE_CACHE_MS (heap lock held).
  * Times are kept mod 2^16 ms (struct heap must fit its 1 KB header area on x86): after
  * a wrap an old entry can look fresh for LARGE_CACHE_MS, which only delays its purge. */
-static void cache_purge(struct heap *h)
+static void cache_purge(struct heap *h, uint16_t now)
 {
-    uint16_t now = (uint16_t)os_ticks_ms();
     for (int i = 0; i < LARGE_CACHE_SLOTS; i++) {
         struct large *c = h->large_cache[i];
         char *keep = c ? header_page_end(c) : NULL;
@@ -88,7 +87,7 @@ void *large_alloc(struct heap *h, size_t size)
 {
     if (size > SIZE_MAX - LARGE_HEADER_SIZE - OS_GRANULARITY) return NULL;
     size_t commit = round_up(LARGE_HEADER_SIZE + size, OS_PAGE);
-    cache_purge(h);
+    cache_purge(h, (uint16_t)os_ticks_ms());
     struct large *l = from_cache(h, commit);
     char *base;
     if (l) {
@@ -138,10 +137,11 @@ void large_free(struct heap *h, struct large *l)
     if (h->large_cache_bytes + reserve <= LARGE_CACHE_BYTES)
         for (int i = 0; i < LARGE_CACHE_SLOTS; i++)
             if (!h->large_cache[i]) {
+                uint16_t now = (uint16_t)os_ticks_ms();
                 h->large_cache[i] = l;
-                h->large_cache_time[i] = (uint16_t)os_ticks_ms();
+                h->large_cache_time[i] = now;
                 h->large_cache_bytes += reserve;
-                cache_purge(h);
+                cache_purge(h, now);
                 return;
             }
     os_release(l, reserve);

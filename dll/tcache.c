@@ -2,8 +2,9 @@
  * Thread caches: the lock-free half of the LFH.
  *
  * Each thread keeps, for each of up to TC_HEAPS heaps, an array of free slots per class
- * (struct tc_heap), and a map from the handles it used to those entries (tcache.h). An allocation pops from the array and a free pushes onto it; no
- * atomic instruction and no lock is involved. An empty array is refilled with half its
+ * (struct tc_heap), and a map from the handles it used to those entries (tcache.h). An
+ * allocation pops from the array and a free pushes onto it; no atomic instruction and no
+ * lock is involved. An empty array is refilled with half its
  * capacity from the subsegments (lfh_take), a full one gives its older half back
  * (lfh_give). Arrays rather than lists threaded through free blocks: a write through a
  * dangling pointer cannot corrupt the cache.
@@ -51,8 +52,17 @@ void tcache_init(void)
     tc_heap_bytes = sizeof(struct tc_heap) + base * sizeof(void *);
 }
 
-static void entry_reset(struct tc_heap *e, struct heap *h)
+/* e is about to serve another heap: no handle may lead to it any more. */
+static void map_forget(struct tcache *tc, const struct tc_heap *e)
 {
+    for (unsigned i = 0; i < TC_MAP; i++)
+        if (tc->map[i].e == e) tc->map[i] = (struct tc_map){ NULL, NULL };
+}
+
+/* e (new, or another heap's until now) becomes tc's entry for h. */
+static void entry_reset(struct tcache *tc, struct tc_heap *e, struct heap *h)
+{
+    map_forget(tc, e);
     e->heap = h;
     e->id = h->id;
     e->key = h->key;
@@ -69,13 +79,6 @@ static void bin_flush(struct tc_heap *e, unsigned c, unsigned n)
     lfh_give(e->heap, c, &e->slot[b->base], n);
     memmove(&e->slot[b->base], &e->slot[b->base + n], (b->count - n) * sizeof(void *));
     b->count -= n;
-}
-
-/* e is about to serve another heap: no handle may lead to it any more. */
-static void map_forget(struct tcache *tc, const struct tc_heap *e)
-{
-    for (unsigned i = 0; i < TC_MAP; i++)
-        if (tc->map[i].e == e) tc->map[i] = (struct tc_map){ NULL, NULL };
 }
 
 void tcache_remember_slow(struct tcache *tc, const void *handle, uint64_t epoch)
@@ -114,10 +117,7 @@ struct tc_heap *tc_get_slow(struct heap *h)
         struct tc_heap *e = tc->heaps[i];
         if (!e) { if (empty == TC_HEAPS) empty = i; continue; }
         if (e->heap == h) {
-            if (e->id != h->id) {   /* a destroyed heap's leftovers */
-                map_forget(tc, e);
-                entry_reset(e, h);
-            }
+            if (e->id != h->id) entry_reset(tc, e, h);   /* a destroyed heap's leftovers */
             return tc->last = e;
         }
     }
@@ -131,9 +131,8 @@ struct tc_heap *tc_get_slow(struct heap *h)
         registry_lock();
         if (heap_is_live(e->heap, e->id)) entry_retire(e);
         registry_unlock();
-        map_forget(tc, e);
     }
-    entry_reset(e, h);
+    entry_reset(tc, e, h);
     return tc->last = e;
 }
 

@@ -71,6 +71,12 @@ static void expect_frame(const struct child *c, const char *heading, const char 
     expect_frame_after(c, "", heading, fn);
 }
 
+static void expect_exit(const struct child *c, int code)
+{
+    ck_assert_msg(WIFEXITED(c->status) && WEXITSTATUS(c->status) == code, "status %#x, not exit %d:\n%s", c->status, code,
+                  c->err);
+}
+
 static void expect_segv(const struct child *c)
 {
     ck_assert_msg(WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGSEGV, "status %#x, report:\n%s", c->status, c->err);
@@ -100,7 +106,7 @@ START_TEST(page_heap_layout)
 {
     struct child c;
     run_child("page", page_layout, &c);
-    ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %#x:\n%s", c.status, c.err);
+    expect_exit(&c, 0);
 }
 END_TEST
 
@@ -155,7 +161,7 @@ START_TEST(page_heap_damaged_fill_found_at_free)
     struct child c;
     setenv("LFHEAP_CORRUPTION", "fail", 1);
     run_child("page", damaged_fill, &c);
-    ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %#x:\n%s", c.status, c.err);
+    expect_exit(&c, 0);
     expect_text(&c, "heap corruption (debug-heap fill pattern overwritten) in heap ");
     expect_text(&c, ", 13 bytes\n");
     expect_frame(&c, "  detected at:", "free_block");
@@ -202,7 +208,7 @@ START_TEST(leak_report_lists_exactly_the_leaks)
 {
     struct child c;
     run_child("leaks", leaks, &c);
-    ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %#x:\n%s", c.status, c.err);
+    expect_exit(&c, 0);
     expect_text(&c, "leak report for ");
     const char *one = strstr(c.err, "1 block, 100 bytes, in heap #"), *three = strstr(c.err, "3 blocks, 72 bytes, in heap #");
     ck_assert_msg(one && three && one < three, "groups missing or not largest first:\n%s", c.err);
@@ -220,7 +226,8 @@ START_TEST(off_by_default)
 {
     struct child c;
     run_child("", no_checks, &c);
-    ck_assert_msg(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0 && !c.err[0], "status %#x:\n%s", c.status, c.err);
+    expect_exit(&c, 0);
+    ck_assert_msg(!c.err[0], "a report without checks:\n%s", c.err);
 }
 END_TEST
 
